@@ -1,0 +1,3 @@
+from memcglab.cli import main
+
+main()

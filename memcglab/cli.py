@@ -1,0 +1,249 @@
+"""The memcglab command line: run, demo, kernels, check-locking, real, compare."""
+
+from __future__ import annotations
+
+import json
+import sys
+from importlib import resources
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from memcglab.kernel.profiles import DEFAULT_KERNEL, PROFILES, get_profile
+from memcglab.runner import SPEEDS, RunOptions, RunRecord, run_script
+
+err_console = Console(stderr=True, highlight=False)
+
+
+def _kernels(values: tuple[str, ...]) -> list[str]:
+    if not values:
+        return [DEFAULT_KERNEL]
+    out: list[str] = []
+    for v in values:
+        for k in v.split(","):
+            if k == "all":
+                out.extend(PROFILES)
+            elif k not in PROFILES:
+                known = ", ".join(PROFILES)
+                raise click.BadParameter(f"unknown kernel {k!r}; known: {known}, all",
+                                         param_hint="--kernel")
+            else:
+                out.append(k)
+    return list(dict.fromkeys(out))
+
+
+def _options(f):
+    opts = [
+        click.option("--kernel", "-k", "kernels", multiple=True,
+                     help="Kernel profile (repeatable, comma list, or 'all'; "
+                          f"default {DEFAULT_KERNEL})."),
+        click.option("--cgroup", type=click.Choice(["auto", "v1", "v2"]), default="auto",
+                     show_default=True, help="cgroup interface to mount."),
+        click.option("--cpus", type=click.IntRange(1, 256), default=2, show_default=True),
+        click.option("--nodes", type=click.IntRange(1, 16), default=1, show_default=True),
+        click.option("--memory", default="2G", show_default=True, help="RAM size."),
+        click.option("--swap", default=None, help="Swap size (default: no swap)."),
+        click.option("--seed", type=int, default=0, show_default=True),
+        click.option("--speed", type=click.Choice(list(SPEEDS)), default="native",
+                     show_default=True, help="Command costs: native hardware, or qemu TCG."),
+    ]
+    for o in reversed(opts):
+        f = o(f)
+    return f
+
+
+def _run_opts(cgroup, cpus, nodes, memory, swap, seed, speed, check=False) -> RunOptions:
+    return RunOptions(cgroup=cgroup, cpus=cpus, nodes=nodes, memory=memory, swap=swap,
+                      seed=seed, speed=speed, check_invariants=check)
+
+
+def _run_all(text: str, name: str, kernels: list[str], opts: RunOptions) -> list[RunRecord]:
+    records = []
+    status = err_console.status("running", spinner="dots") if err_console.is_terminal else None
+    if status:
+        status.start()
+    try:
+        for k in kernels:
+            if status:
+                status.update(f"kernel {k}: running {name}")
+            try:
+                records.append(run_script(text, k, opts, name=name))
+            except ValueError as e:
+                raise click.ClickException(str(e)) from None
+    finally:
+        if status:
+            status.stop()
+    return records
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="memcglab")
+def main() -> None:
+    """An executable model of the Linux memory-cgroup controller and its dying memcgs."""
+
+
+@main.command()
+@click.argument("script", type=click.File("r"))
+@_options
+@click.option("--json", "json_out", type=click.File("w"), default=None,
+              help="Write one JSON record per run ('-' for stdout).")
+@click.option("--plot", type=click.Path(dir_okay=False), default=None,
+              help="Write a PNG of online and dying memcgs over simulated time.")
+@click.option("--why", is_flag=True, help="After the run, say what pins each dying memcg.")
+@click.option("--check-invariants", is_flag=True, help="Check model invariants after every write.")
+def run(script, kernels, cgroup, cpus, nodes, memory, swap, seed, speed, json_out, plot, why,
+        check_invariants) -> None:
+    """Run SCRIPT in a simulated machine, as root, in the root cgroup, in /root."""
+    text = script.read()
+    ks = _kernels(kernels)
+    opts = _run_opts(cgroup, cpus, nodes, memory, swap, seed, speed, check_invariants)
+    records = _run_all(text, Path(script.name).name, ks, opts)
+    json_to_stdout = json_out is not None and json_out.name == "<stdout>"
+    if not json_to_stdout:
+        if len(records) == 1:
+            sys.stdout.write(records[0].stdout)
+            sys.stderr.write(records[0].stderr)
+        else:
+            _print_side_by_side(records)
+    for r in records:
+        if r.note:
+            err_console.print(f"memcglab: {r.note}")
+    if why:
+        for r in records:
+            _print_why(r)
+    if json_out is not None:
+        json.dump([r.to_json() for r in records], json_out, indent=1, sort_keys=True)
+        json_out.write("\n")
+    if plot:
+        from memcglab.plot import plot_timelines
+
+        plot_timelines(records, plot)
+        err_console.print(f"memcglab: wrote {plot}")
+    sys.exit(records[0].exit_status if len(records) == 1 else
+             max(r.exit_status for r in records))
+
+
+def _print_side_by_side(records: list[RunRecord]) -> None:
+    out = Console(highlight=False)
+    table = Table(title="script output, side by side", show_lines=False)
+    table.add_column("line", justify="right")
+    for r in records:
+        table.add_column(f"{r.kernel} ({r.cgroup})")
+    outputs = [r.stdout.splitlines() for r in records]
+    for i in range(max(len(o) for o in outputs)):
+        table.add_row(str(i + 1), *[o[i] if i < len(o) else "" for o in outputs])
+    out.print(table)
+    _print_counters(out, records)
+
+
+def _print_counters(out: Console, records: list[RunRecord]) -> None:
+    table = Table(title="memcgs at the end of the script (and once teardown settles)")
+    for col in ("kernel", "exit", "num_cgroups", "online", "dying", "dying, settled",
+                "Percpu kB", "simulated s"):
+        table.add_column(col, justify="right")
+    for r in records:
+        table.add_row(r.kernel, str(r.exit_status), str(r.final["num_cgroups"]),
+                      str(r.final["online_memcgs"]), str(r.final["dying_memcgs"]),
+                      str(r.settled.get("dying_memcgs", "")), str(r.final["percpu_kb"]),
+                      f"{r.simulated_seconds:.2f}")
+    out.print(table)
+
+
+def _print_why(r: RunRecord) -> None:
+    if not r.dying_pins:
+        err_console.print(f"[{r.kernel}] no dying memcgs after teardown settled")
+        return
+    pins = ", ".join(f"{k}: {v}" for k, v in r.dying_pins.items())
+    err_console.print(f"[{r.kernel}] {r.settled['dying_memcgs']} dying memcgs, pinned by {pins}")
+
+
+SEED_000 = "seed000-eliminate-dying-memcg.sh"
+
+
+def scenario_text(name: str) -> str:
+    return resources.files("memcglab.scenarios").joinpath(name).read_text()
+
+
+@main.command()
+@click.option("--kernel", "-k", "kernels", multiple=True,
+              help="Kernels to compare (default: every profile with cgroup v1 memory).")
+@click.option("--iterations", type=click.IntRange(1, 70000), default=None,
+              help="Loop iterations (default: the seed's 2001).")
+@click.option("--plot", type=click.Path(dir_okay=False), default="memcglab-demo.png",
+              show_default=True)
+@click.option("--json", "json_out", type=click.File("w"), default=None)
+def demo(kernels, iterations, plot, json_out) -> None:
+    """Seed 000's reproducer on several kernels: a table and a plot."""
+    text = scenario_text(SEED_000)
+    if iterations is not None:
+        text = text.replace("{0..2000}", f"{{0..{iterations - 1}}}")
+    ks = _kernels(kernels) if kernels else [k for k, p in PROFILES.items() if p.cgroup_v1_memory]
+    records = _run_all(text, SEED_000, ks, RunOptions())
+    out = Console(highlight=False)
+    out.print("Seed 000 reproducer (\"Eliminate Dying Memory Cgroup\", v6 cover letter): "
+              "mkdir, move the shell in, `cat temp >> log`, move out, rmdir.")
+    table = Table()
+    for col in ("kernel", "memory num_cgroups before", "after the loop", "after settling",
+                "dying memcgs", "pinned by", "Percpu kB"):
+        table.add_column(col, justify="right")
+    for r in records:
+        lines = [ln for ln in r.stdout.splitlines() if ln.startswith("memory")]
+        before = lines[0].split("\t")[2] if lines else "?"
+        after = lines[-1].split("\t")[2] if len(lines) > 1 else "?"
+        pins = ", ".join(f"{k}" for k in r.dying_pins) or "-"
+        table.add_row(r.kernel, before, after, str(r.settled["num_cgroups"]),
+                      str(r.settled["dying_memcgs"]), pins, str(r.final["percpu_kb"]))
+    out.print(table)
+    from memcglab.plot import plot_timelines
+
+    plot_timelines(records, plot)
+    out.print(f"plot: {plot}")
+    if json_out is not None:
+        json.dump([r.to_json() for r in records], json_out, indent=1, sort_keys=True)
+        json_out.write("\n")
+
+
+@main.command()
+def kernels() -> None:
+    """The kernel profiles and what each changes."""
+    out = Console(highlight=False)
+    table = Table(show_lines=True)
+    table.add_column("kernel")
+    table.add_column("what pins a deleted memcg / what changed")
+    table.add_column("cgroup")
+    for name, p in PROFILES.items():
+        modes = "/".join(m for m, ok in (("v1", p.cgroup_v1_memory), ("v2", p.cgroup_v2)) if ok)
+        table.add_row(name, p.summary, modes)
+    out.print(table)
+
+
+def _register_optional() -> None:
+    from memcglab.check.command import check_locking
+
+    main.add_command(check_locking)
+    try:
+        from memcglab.real.command import real
+    except ImportError:
+        return
+    main.add_command(real)
+
+
+_register_optional()
+
+
+@main.command(hidden=True)
+@click.argument("kernel")
+def profile(kernel) -> None:
+    """Print every switch of one profile."""
+    try:
+        p = get_profile(kernel)
+    except ValueError as e:
+        raise click.ClickException(str(e)) from None
+    for key, value in vars(p).items():
+        click.echo(f"{key} = {value}")
+
+
+if __name__ == "__main__":
+    main()

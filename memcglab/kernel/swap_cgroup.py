@@ -1,0 +1,42 @@
+"""Swap records (mm/swap_cgroup.c).
+
+One 16-bit memcg ID per swap slot. A record does not point at the memcg: it
+holds a reference on the memcg's *ID* (``memcg.id_ref``), and the ID as a whole
+holds one css reference, so a dying memcg with swapped-out pages stays until
+every record is gone. Before 4.7 (``swap_record_css_ref``) each record held a
+css reference directly, and the ID was the css ID.
+
+``swap_cgroup_migrate()`` is the record rewrite of Johannes Weiner's 2014
+proposal (seed 002): it scans every record, which is the cost Michal Hocko
+objected to; memcglab counts the records it scans.
+"""
+
+from __future__ import annotations
+
+
+class SwapCgroup:
+    def __init__(self) -> None:
+        self.map: dict[int, int] = {}  # swap slot -> memcg ID
+        self.records_scanned = 0
+
+    def record(self, slot: int, memcg_id: int) -> None:
+        self.map[slot] = memcg_id
+
+    def lookup(self, slot: int) -> int:
+        return self.map.get(slot, 0)
+
+    def clear(self, slot: int) -> int:
+        return self.map.pop(slot, 0)
+
+    def count(self, memcg_id: int) -> int:
+        return sum(1 for v in self.map.values() if v == memcg_id)
+
+    def migrate(self, old: int, new: int) -> int:
+        """Rewrite every record of ``old`` to ``new``; returns how many moved."""
+        moved = 0
+        for slot, mid in self.map.items():
+            self.records_scanned += 1
+            if mid == old:
+                self.map[slot] = new
+                moved += 1
+        return moved

@@ -1,0 +1,822 @@
+"""The simulated host: a kernel profile, memory, CPUs, filesystems, tasks and a clock.
+
+``Machine`` is what users and the shell talk to. It implements the shell's
+``System`` (syscalls: fork, exec, exit, open, read, write, mkdir, ...) and
+offers the researcher's API (``run``, ``read_file``, ``write_file``, ``mkdir``,
+``rmdir``, ``settle``) plus drgn-style inspection in ``memcglab.helpers``.
+
+Every syscall advances the simulated clock by a fixed cost, so deferred
+teardown (RCU grace periods, workqueues) interleaves with the script the way
+it does on a real host.
+"""
+
+from __future__ import annotations
+
+import errno
+import weakref
+from collections.abc import Callable
+
+from memcglab.kernel import lru as lrumod
+from memcglab.kernel.cgroup import Cgroup, CgroupCore, CgroupError
+from memcglab.kernel.folio import (
+    PG_ACTIVE,
+    PG_ANON,
+    PG_DIRTY,
+    PG_MAPPED,
+    PG_REFERENCED,
+    PG_SWAPBACKED,
+    PG_WRITEBACK,
+    Folio,
+    folio_memcg,
+)
+from memcglab.kernel.memcontrol import GFP_NOFAIL, MemcgController, MemCgroup
+from memcglab.kernel.objcg import ObjCgroup
+from memcglab.kernel.page_counter import PAGE_SIZE, memparse
+from memcglab.kernel.profiles import DEFAULT_KERNEL, KernelProfile, get_profile
+from memcglab.kernel.rcu import Clock
+from memcglab.machine.filesystems import AddressSpace, FsFile, RegularFs, SwapSlot
+from memcglab.machine.memory import PhysicalMemory
+from memcglab.machine.task import KERNEL_STACK_PAGES, TASK_SLAB_BYTES, Mm, Task
+from memcglab.machine.vfs import O_ACCMODE, DictDir, OpenFile, Vfs
+from memcglab.shell.system import O_CREAT, O_EXCL, O_RDONLY, SIGKILL, Stat, SysError
+
+# Simulated cost of syscalls, in seconds (a few microseconds on real hardware;
+# fork+exec+exit of a small program about a millisecond).
+COST_SYSCALL = 2e-6
+COST_FORK = 150e-6
+COST_EXEC = 400e-6
+COST_EXIT = 100e-6
+
+# Anonymous pages and page tables a small program touches (busybox-sized).
+FORK_ANON_PAGES = 4
+EXEC_ANON_PAGES = 12
+EXEC_PAGETABLE_PAGES = 3
+
+DIRTY_EXPIRE = 30.0  # vm.dirty_expire_centisecs = 3000
+WRITEBACK_INTERVAL = 5.0  # vm.dirty_writeback_centisecs = 500
+
+PROGRAMS = (
+    "sh bash cat dd echo printf mkdir rmdir rm touch cp mv ls head tail grep wc seq sleep "
+    "sync tee kill true false test [ stat find awk sed cut sort uniq tr xargs basename "
+    "dirname date expr env id whoami hostname uname yes"
+).split()
+
+
+def parse_size(text: str) -> int:
+    value = memparse(text.strip())
+    if value is None:
+        raise ValueError(f"bad size {text!r} (use e.g. 512M, 2G)")
+    return value
+
+
+class Machine:
+    """A simulated Linux host running one kernel profile."""
+
+    def __init__(self, kernel: str | KernelProfile = DEFAULT_KERNEL, cgroup: str = "v2",
+                 cpus: int = 2, nodes: int = 1, memory: str | int = "2G",
+                 swap: str | int | None = None, seed: int = 0, time_scale: float = 1.0,
+                 check_invariants: bool = False):
+        self.profile = kernel if isinstance(kernel, KernelProfile) else get_profile(kernel)
+        if cgroup not in ("v1", "v2"):
+            raise ValueError("cgroup must be v1 or v2")
+        if cgroup == "v1" and not self.profile.cgroup_v1_memory:
+            raise ValueError(f"kernel {self.profile.version} has no cgroup v1 memory controller")
+        if cgroup == "v2" and not self.profile.cgroup_v2:
+            raise ValueError(f"kernel {self.profile.version} has no cgroup v2")
+        self.cgroup_mode = cgroup
+        self.nr_cpus = cpus
+        self.nr_nodes = nodes
+        self.time_scale = time_scale
+        self.clock = Clock()
+        self.core = CgroupCore(self.clock)
+        self.memcg = MemcgController(self.core, self.clock, self.profile, on_dfl=cgroup == "v2",
+                                     nr_cpus=cpus, nr_nodes=nodes, seed=seed)
+        self.core.register(self.memcg)
+        v1 = cgroup == "v1"
+        self.dfl = self.core.add_hierarchy(on_dfl=True, subsys=() if v1 else ("memory",))
+        self.hier = self.core.add_hierarchy(on_dfl=False, subsys=("memory",)) if v1 else self.dfl
+        if not v1:
+            self.dfl.root.subtree_control.add("memory")
+        self.mem = PhysicalMemory(memory if isinstance(memory, int) else parse_size(memory))
+        self.swap_total = (swap if isinstance(swap, int) else parse_size(swap)) // PAGE_SIZE \
+            if swap else 0
+        self._swap_free = list(range(self.swap_total - 1, -1, -1))
+        self.tasks: dict[int, Task] = {}
+        self._next_pid = 1
+        self._dirty: dict[Folio, AddressSpace] = {}  # dirty page-cache folios
+        self._inode_dirtied: dict[AddressSpace, float] = {}  # inode -> dirtied_when
+        self.check_invariants = check_invariants
+        self.drop_caches_count = 0
+        self.cgroupfs_cache: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+        self.events: list[tuple[float, str, str]] = []  # timeline: (time, what, cgroup)
+        self.core.on_free.append(lambda cg: self.events.append((self.clock.now, "freed",
+                                                                cg.path())))
+        self._wire_reclaim()
+        self._mount_filesystems()
+        self.init = self._new_task(0, "init", self.hier.root)
+        self._populate_bin()
+        self.clock.call_later(WRITEBACK_INTERVAL, self._flusher)
+
+    # ---- wiring -------------------------------------------------------------
+    def _wire_reclaim(self) -> None:
+        from memcglab.kernel import vmscan
+        from memcglab.kernel.oom import OomKiller
+
+        self.vmscan = vmscan.Vmscan(self)
+        self.oom = OomKiller(self)
+        self.memcg.reclaim = self.vmscan.try_to_free_mem_cgroup_pages
+        self.memcg.out_of_memory = self.oom.mem_cgroup_out_of_memory
+        self.mem.reclaim = self.vmscan.balance_node
+
+    def _mount_filesystems(self) -> None:
+        from memcglab.fs.cgroupfs import cgroupfs_root
+        from memcglab.fs.devfs import devfs_root
+        from memcglab.fs.procfs import ProcRoot
+
+        self.rootfs = RegularFs(self, "ext4", shmem=False)
+        self.tmpfs = RegularFs(self, "tmpfs", shmem=True)
+        self.shmfs = RegularFs(self, "shm", shmem=True)
+        self.vfs = Vfs(self.rootfs.root)
+        boot = self._boot_task_stub()
+        for d in ("bin", "dev", "etc", "proc", "root", "sys", "tmp", "usr"):
+            self.rootfs.root.mkdir(d, boot)
+        self.vfs.mount("/proc", ProcRoot(self))
+        sysfs = DictDir({"fs": DictDir({"cgroup": DictDir()}), "kernel": DictDir()})
+        self.vfs.mount("/sys", sysfs)
+        dev = devfs_root(self)
+        self.vfs.mount("/dev", dev)
+        self.vfs.mount("/dev/shm", self.shmfs.root)
+        self.vfs.mount("/tmp", self.tmpfs.root)
+        if self.cgroup_mode == "v1":
+            sysfs.entries["fs"].entries["cgroup"] = DictDir({"memory": DictDir()})
+            self.vfs.mount("/sys/fs/cgroup", DictDir({"memory": DictDir()}))
+            self.vfs.mount("/sys/fs/cgroup/memory", cgroupfs_root(self, self.hier.root))
+        else:
+            self.vfs.mount("/sys/fs/cgroup", cgroupfs_root(self, self.hier.root))
+
+    def _boot_task_stub(self) -> Task:
+        return Task(0, 0, "swapper", self.hier.root, 0)
+
+    def _populate_bin(self) -> None:
+        """Programs are on disk and already in the page cache (charged to the root)."""
+        bin_dir = self.vfs.resolve("/bin")
+        for name in PROGRAMS:
+            f = bin_dir.create(name, self.init)
+            f.write_at(self.init, 0, b"\x7fELF" + bytes(4 * PAGE_SIZE - 4))
+            for folio in f.mapping.pages.values():
+                folio.flags |= PG_MAPPED  # mapped by the running programs
+        self.sync_all()
+
+    # ---- tasks --------------------------------------------------------------
+    def _new_task(self, ppid: int, comm: str, cgroup: Cgroup) -> Task:
+        pid = self._next_pid
+        self._next_pid += 1
+        t = Task(pid, ppid, comm, cgroup, cpu=pid % self.nr_cpus)
+        t.start_time = self.clock.now
+        self.tasks[pid] = t
+        self._attach(t, cgroup)
+        memcg = self.task_memcg(t)
+        self._set_cpu(t)
+        for _ in range(KERNEL_STACK_PAGES):
+            folio = Folio(nid=0)
+            if self.memcg.memcg_kmem_charge_page(folio, memcg, "kernel_stack", PAGE_SIZE,
+                                                 GFP_NOFAIL):
+                self.mem.alloc("kernel_stack")
+                t.stack.append(folio)
+        t.slab.append((self.slab_alloc(memcg, TASK_SLAB_BYTES, "slab_unreclaimable"),
+                       TASK_SLAB_BYTES))
+        self.mem.alloc_bytes("slab_unreclaimable", TASK_SLAB_BYTES)
+        return t
+
+    def _attach(self, t: Task, cgroup: Cgroup) -> None:
+        t.cgroup = cgroup
+        cgroup.tasks.add(t.pid)
+        for c in (cgroup, *cgroup.ancestors()):
+            c.nr_populated += 1
+        css = cgroup.effective_css("memory")
+        if css is not None:
+            self.core.css_get(css, "task")
+
+    def _detach(self, t: Task, put_now: bool = True) -> None:
+        cgroup = t.cgroup
+        cgroup.tasks.discard(t.pid)
+        for c in (cgroup, *cgroup.ancestors()):
+            c.nr_populated -= 1
+        css = cgroup.effective_css("memory")
+        if css is not None:
+            if put_now:
+                self.core.css_put(css, "task")
+            else:
+                # The css_set is put when the task_struct is freed, after a grace period.
+                self.clock.call_rcu(lambda: self.core.css_put(css, "task"))
+
+    def task_memcg(self, t: Task) -> MemCgroup:
+        css = t.cgroup.effective_css("memory")
+        return css.priv if css is not None else self.memcg.root
+
+    def _set_cpu(self, t: Task) -> None:
+        self.memcg.cpu = t.cpu
+
+    def _task(self, pid: int) -> Task:
+        t = self.tasks.get(pid)
+        if t is None or not t.alive:
+            raise SysError(errno.ESRCH)
+        self._set_cpu(t)
+        return t
+
+    def migrate_task(self, t: Task, dst: Cgroup) -> None:
+        """cgroup_attach_task(): charges stay unless v1 move_charge_at_immigrate says so."""
+        if t.cgroup is dst:
+            return
+        src_memcg = self.task_memcg(t)
+        self._detach(t)
+        self._attach(t, dst)
+        dst_memcg = self.task_memcg(t)
+        if (self.cgroup_mode == "v1" and self.profile.move_charge
+                and dst_memcg.move_charge_at_immigrate & 1 and t.mm is not None
+                and src_memcg is not dst_memcg):
+            self._move_anon_charges(t.mm, src_memcg, dst_memcg)
+
+    def _move_anon_charges(self, mm: Mm, src: MemCgroup, dst: MemCgroup) -> None:
+        """mem_cgroup_move_charge(): re-charge the task's anon folios to dst (v1)."""
+        for folio in mm.anon:
+            if not isinstance(folio, Folio) or folio_memcg(folio) is not src:
+                continue
+            if not self.memcg.try_charge_memcg(dst, folio.nr_pages, GFP_NOFAIL):
+                continue
+            lrumod.folio_del_lru(folio)
+            self.memcg.mod_folio_state(folio, "anon", -folio.nr_pages)
+            self.memcg.mem_cgroup_uncharge(folio)
+            if self.profile.lru_pins_css:
+                self.core.css_get(dst.css, "folio")
+            folio.memcg_data = dst if not self.profile.lru_via_objcg else \
+                self.memcg.get_obj_cgroup_from_memcg(dst, folio.nid)
+            self.memcg.mod_folio_state(folio, "anon", folio.nr_pages)
+            lrumod.folio_add_lru(folio)
+
+    # ---- anon memory and page tables --------------------------------------
+    def _touch_anon(self, t: Task, nr: int) -> None:
+        """Fault in ``nr`` anonymous pages for task t, charged to its memcg.
+
+        The pages are charged in one go (the per-cpu stock makes per-fault
+        charging come out the same); if that fails, page by page with reclaim
+        and OOM as in the fault path.
+        """
+        memcg = self.task_memcg(t)
+        ctl = self.memcg
+        mm = t.mm
+        if nr > 1 and not self.profile.lru_via_objcg and ctl.try_charge_memcg(memcg, nr):
+            if self.profile.lru_pins_css:
+                self.core.css_get(memcg.css, "folio", nr)
+            ctl._v1_event(memcg, "pgpgin", nr)
+            nid = t.cpu % self.nr_nodes
+            for _ in range(nr):
+                folio = Folio(PG_ANON | PG_SWAPBACKED, nid=nid)
+                folio.memcg_data = memcg
+                folio.mapping = mm
+                folio.index = len(mm.anon)
+                mm.anon.append(folio)
+                lrumod.folio_add_lru(folio)
+            memcg.stat["anon"] += nr * PAGE_SIZE
+            memcg.stat["pgfault"] += nr
+            self.mem.alloc("anon", nr)
+            return
+        for _ in range(nr):
+            folio = Folio(PG_ANON | PG_SWAPBACKED, nid=t.cpu % self.nr_nodes)
+            if not ctl.mem_cgroup_charge(folio, memcg):
+                self._oom_kill_current(t)
+                return
+            self.mem.alloc("anon")
+            ctl.mod_folio_state(folio, "anon", 1)
+            lrumod.folio_add_lru(folio)
+            folio.mapping = mm
+            folio.index = len(mm.anon)
+            mm.anon.append(folio)
+            memcg.stat["pgfault"] += 1
+
+    def _oom_kill_current(self, t: Task) -> None:
+        if t.alive:
+            self.kill_task(t, SIGKILL)
+        raise SysError(errno.EINTR)
+
+    def _alloc_pagetables(self, t: Task, nr: int) -> None:
+        memcg = self.task_memcg(t)
+        for _ in range(nr):
+            folio = Folio()
+            if self.memcg.memcg_kmem_charge_page(folio, memcg, "pagetables", PAGE_SIZE,
+                                                 GFP_NOFAIL):
+                self.mem.alloc("pagetables")
+                t.mm.pagetables.append(folio)
+
+    def _new_mm(self) -> Mm:
+        mm = Mm()
+        mm.machine = self
+        return mm
+
+    def _mmput(self, mm: Mm) -> None:
+        """exit_mmap(): free the anon folios (uncharged in batches) and page tables."""
+        mm.users -= 1
+        if mm.users:
+            return
+        gather: dict[int, list] = {}
+        for entry in mm.anon:
+            if not isinstance(entry, Folio):
+                self.free_swap_slot(entry.slot)
+                continue
+            if entry.memcg_data is None or type(entry.memcg_data) is ObjCgroup:
+                self.free_lru_folio(entry)
+                continue
+            lrumod.folio_del_lru(entry)
+            g = gather.setdefault(id(entry.memcg_data), [entry.memcg_data, 0])
+            g[1] += 1
+            entry.memcg_data = None
+        for memcg, nr in gather.values():
+            # uncharge_batch(): one page_counter update and one css_put per memcg.
+            memcg.stat["anon"] -= nr * PAGE_SIZE
+            self.mem.free("anon", nr)
+            self.memcg.uncharge_pages(memcg, nr)
+            self.memcg._v1_event(memcg, "pgpgout", nr)
+            if self.profile.lru_pins_css:
+                self.core.css_put(memcg.css, "folio", nr)
+        for folio in mm.pagetables:
+            self.memcg.memcg_kmem_uncharge_page(folio, "pagetables", PAGE_SIZE)
+            self.mem.free("pagetables")
+        mm.anon.clear()
+        mm.pagetables.clear()
+
+    def touch_anon(self, pid: int, nbytes: int) -> None:
+        """A task allocates and touches ``nbytes`` of anonymous memory."""
+        t = self._task(pid)
+        if t.mm is None:
+            t.mm = self._new_mm()
+        self._touch_anon(t, -(-nbytes // PAGE_SIZE))
+
+    # ---- folios ---------------------------------------------------------------
+    def free_lru_folio(self, folio: Folio) -> None:
+        """Take a folio off the LRU, drop its stats and charge, free the page."""
+        lrumod.folio_del_lru(folio)
+        if folio.flags & PG_DIRTY and not folio.flags & PG_SWAPBACKED:
+            self.writeback_folio(folio)  # truncation of a dirty page cancels its I/O
+        if folio.flags & PG_ANON:
+            self.memcg.mod_folio_state(folio, "anon", -1)
+            self.mem.free("anon")
+        else:
+            self.memcg.mod_folio_state(folio, "file", -1)
+            if folio.flags & PG_SWAPBACKED:
+                self.memcg.mod_folio_state(folio, "shmem", -1)
+                self.mem.free("shmem")
+            else:
+                self.mem.free("file")
+        self.memcg.mem_cgroup_uncharge(folio)
+
+    def drop_cache_entry(self, entry: Folio | SwapSlot) -> None:
+        if isinstance(entry, SwapSlot):
+            self.free_swap_slot(entry.slot)
+        else:
+            self.free_lru_folio(entry)
+
+    def filemap_get_folio(self, t: Task, mapping: AddressSpace, index: int,
+                          for_write: bool) -> Folio:
+        """Find or create the page-cache folio at ``index`` (charging the toucher)."""
+        entry = mapping.pages.get(index)
+        shmem = mapping.fs.shmem
+        if isinstance(entry, Folio):
+            self._mark_accessed(entry)
+        else:
+            memcg = self.task_memcg(t)
+            flags = PG_SWAPBACKED if shmem else 0
+            folio = Folio(flags, nid=t.cpu % self.nr_nodes)
+            folio.mapping = mapping
+            folio.index = index
+            if isinstance(entry, SwapSlot):
+                charged = self.memcg.mem_cgroup_swapin_charge_folio(folio, entry.slot, memcg)
+            else:
+                charged = self.memcg.mem_cgroup_charge(folio, memcg)
+            if not charged:
+                self._oom_kill_current(t)
+            if isinstance(entry, SwapSlot):
+                self.free_swap_slot(entry.slot)
+            self.mem.alloc("shmem" if shmem else "file")
+            self.memcg.mod_folio_state(folio, "file", 1)
+            if shmem:
+                self.memcg.mod_folio_state(folio, "shmem", 1)
+                folio.flags |= PG_DIRTY  # shmem pages are never clean
+            lrumod.folio_add_lru(folio)
+            mapping.pages[index] = folio
+            entry = folio
+        if for_write and not shmem and not entry.flags & PG_DIRTY:
+            entry.flags |= PG_DIRTY
+            self.memcg.mod_folio_state(entry, "file_dirty", 1)
+            self._dirty[entry] = mapping
+            # __mark_inode_dirty(): an inode's dirtied_when is set when it turns dirty.
+            self._inode_dirtied.setdefault(mapping, self.clock.now)
+        return entry
+
+    def _mark_accessed(self, folio: Folio) -> None:
+        """folio_mark_accessed(): referenced, then activated on the second touch."""
+        if folio.flags & PG_REFERENCED and not folio.flags & PG_ACTIVE and folio.lru >= 0:
+            lruvec = lrumod.folio_lruvec_lock(folio)
+            lrumod.lruvec_del_folio(lruvec, folio)
+            folio.flags = (folio.flags | PG_ACTIVE) & ~PG_REFERENCED
+            lrumod.lruvec_add_folio(lruvec, folio)
+            lrumod.lruvec_unlock(lruvec)
+            folio_memcg(folio).stat["pgactivate"] += 1
+        else:
+            folio.flags |= PG_REFERENCED
+
+    def writeback_folio(self, folio: Folio) -> None:
+        """Write one dirty page-cache folio back (the I/O itself is instant)."""
+        if not folio.flags & PG_DIRTY:
+            return
+        folio.flags &= ~PG_DIRTY
+        mapping = self._dirty.pop(folio, None)
+        self.memcg.mod_folio_state(folio, "file_dirty", -1)
+        if mapping is not None and not any(
+                isinstance(f, Folio) and f.flags & PG_DIRTY for f in mapping.pages.values()):
+            self._inode_dirtied.pop(mapping, None)
+
+    def _writeback_inode(self, mapping: AddressSpace) -> None:
+        for folio in [f for f, m in self._dirty.items() if m is mapping]:
+            self.writeback_folio(folio)
+        self._inode_dirtied.pop(mapping, None)
+
+    def sync_all(self) -> None:
+        for mapping in list(self._inode_dirtied):
+            self._writeback_inode(mapping)
+
+    def _flusher(self) -> None:
+        """wb_workfn(): every 5 s, write back inodes dirtied more than 30 s ago.
+
+        Whole inodes go at once, so an appended file is cleaned in bursts.
+        """
+        expired = self.clock.now - DIRTY_EXPIRE
+        for mapping, when in list(self._inode_dirtied.items()):
+            if when <= expired:
+                self._writeback_inode(mapping)
+        self.clock.call_later(WRITEBACK_INTERVAL, self._flusher)
+
+    # ---- swap -----------------------------------------------------------------
+    def swap_out_folio(self, folio: Folio, table, key) -> bool:
+        """Reclaim a swap-backed folio into a swap slot (if swap and charge allow)."""
+        if not self._swap_free:
+            return False
+        slot = self._swap_free.pop()
+        if not self.memcg.mem_cgroup_try_charge_swap(folio, slot):
+            self._swap_free.append(slot)
+            return False
+        memcg = folio_memcg(folio)
+        memcg.stat["pswpout"] += 1
+        if self.cgroup_mode == "v1":
+            lrumod.folio_del_lru(folio)
+            self._drop_folio_stats(folio)
+            self.memcg.memcg1_swapout(folio, slot)
+        else:
+            self.free_lru_folio(folio)
+        self.mem.alloc("swap_used")
+        table[key] = SwapSlot(slot)
+        return True
+
+    def _drop_folio_stats(self, folio: Folio) -> None:
+        if folio.flags & PG_ANON:
+            self.memcg.mod_folio_state(folio, "anon", -1)
+            self.mem.free("anon")
+        else:
+            self.memcg.mod_folio_state(folio, "file", -1)
+            self.memcg.mod_folio_state(folio, "shmem", -1)
+            self.mem.free("shmem")
+
+    def free_swap_slot(self, slot: int) -> None:
+        self.memcg.mem_cgroup_uncharge_swap(slot)
+        self._swap_free.append(slot)
+        self.mem.free("swap_used")
+
+    @property
+    def swap_free_pages(self) -> int:
+        return len(self._swap_free)
+
+    # ---- slab -----------------------------------------------------------------
+    def slab_alloc(self, memcg: MemCgroup, size: int, item: str, lru=None):
+        return self.memcg.memcg_slab_alloc(memcg, size, item, lru)
+
+    def slab_free(self, owner, size: int, item: str) -> None:
+        self.memcg.memcg_slab_free(owner, size, item)
+
+    def slab_obj_memcg(self, obj) -> MemCgroup | None:
+        """mem_cgroup_from_slab_obj(): the memcg an object is charged to now."""
+        owner = obj.owner
+        if owner is None:
+            return None
+        return owner.memcg if type(owner) is ObjCgroup else owner
+
+    # ---- the System interface used by the shell ------------------------------
+    def fork(self, pid: int) -> int:
+        parent = self._task(pid)
+        self.charge_time(COST_FORK)
+        child = self._new_task(parent.pid, parent.comm, parent.cgroup)
+        child.mm = self._new_mm()
+        self._alloc_pagetables(child, EXEC_PAGETABLE_PAGES)
+        self._touch_anon(child, FORK_ANON_PAGES)
+        return child.pid
+
+    def exec(self, pid: int, argv: list[str]) -> None:
+        t = self._task(pid)
+        self.charge_time(COST_EXEC)
+        t.comm = argv[0].rsplit("/", 1)[-1][:15] if argv else t.comm
+        if t.mm is not None:
+            self._mmput(t.mm)
+        t.mm = self._new_mm()
+        binary = self.vfs.mounts.get("/bin") or self.vfs.resolve("/bin")
+        prog = binary.lookup(t.comm)
+        if isinstance(prog, FsFile):
+            prog.read_at(t, 0, prog.length)
+        self._alloc_pagetables(t, EXEC_PAGETABLE_PAGES)
+        self._touch_anon(t, EXEC_ANON_PAGES)
+
+    def exit(self, pid: int, status: int) -> None:
+        t = self.tasks.get(pid)
+        if t is None or not t.alive:
+            return
+        self.charge_time(COST_EXIT)
+        self._set_cpu(t)
+        self._do_exit(t, status)
+
+    def _do_exit(self, t: Task, status: int) -> None:
+        t.state = "X"
+        t.exit_status = status
+        if t.mm is not None:
+            self._mmput(t.mm)
+            t.mm = None
+        for folio in t.stack:
+            self.memcg.memcg_kmem_uncharge_page(folio, "kernel_stack", PAGE_SIZE)
+            self.mem.free("kernel_stack")
+        t.stack.clear()
+        self._detach(t, put_now=False)
+        slab, t.slab = t.slab, []
+
+        def free_task_struct() -> None:
+            for owner, size in slab:
+                self.slab_free(owner, size, "slab_unreclaimable")
+                self.mem.free_bytes("slab_unreclaimable", size)
+            self.tasks.pop(t.pid, None)
+
+        self.clock.call_rcu(free_task_struct)
+        for cb in t.exit_callbacks:
+            cb(status)
+        t.exit_callbacks.clear()
+
+    def kill_task(self, t: Task, sig: int) -> None:
+        if t.alive:
+            self._do_exit(t, 128 + sig)
+
+    def kill(self, sender: int, pid: int, sig: int) -> None:
+        t = self.tasks.get(pid)
+        if t is None or not t.alive:
+            raise SysError(errno.ESRCH)
+        if sig == 0:
+            return
+        self.kill_task(t, sig)
+
+    def alive(self, pid: int) -> bool:
+        t = self.tasks.get(pid)
+        return t is not None and t.alive
+
+    def on_exit(self, pid: int, callback: Callable[[int], None]) -> None:
+        t = self.tasks.get(pid)
+        if t is None or not t.alive:
+            callback(t.exit_status if t else 0)
+        else:
+            t.exit_callbacks.append(callback)
+
+    def open(self, pid: int, path: str, flags: int, mode: int = 0o644) -> OpenFile:
+        t = self._task(pid)
+        self.charge_time(COST_SYSCALL)
+        path = _proc_self(path, pid)
+        try:
+            node = self.vfs.resolve(path)
+            if flags & O_CREAT and flags & O_EXCL:
+                raise SysError(errno.EEXIST)
+        except SysError as e:
+            if e.errno != errno.ENOENT or not flags & O_CREAT:
+                raise
+            parent, name = self.vfs.resolve_parent(path)
+            node = parent.create(name, t)
+        if node.is_dir and (flags & O_ACCMODE) != O_RDONLY:
+            raise SysError(errno.EISDIR)
+        f = node.open(t, flags)
+        f.path = path
+        return f
+
+    def read(self, pid: int, f: OpenFile, size: int = -1) -> bytes:
+        t = self._task(pid)
+        self.charge_time(COST_SYSCALL)
+        if not f.readable:
+            raise SysError(errno.EBADF)
+        return f.read(t, size)
+
+    def write(self, pid: int, f: OpenFile, data: bytes) -> int:
+        t = self._task(pid)
+        self.charge_time(COST_SYSCALL)
+        if not f.writable:
+            raise SysError(errno.EBADF)
+        n = f.write(t, data)
+        self._after_syscall()
+        return n
+
+    def close(self, pid: int, f: OpenFile) -> None:
+        t = self.tasks.get(pid) or self.init
+        f.close(t)
+
+    def stat(self, pid: int, path: str) -> Stat:
+        return self.vfs.resolve(_proc_self(path, pid)).stat()
+
+    def listdir(self, pid: int, path: str) -> list[str]:
+        return self.vfs.resolve(_proc_self(path, pid)).listdir()
+
+    def mkdir(self, pid: int, path: str, mode: int = 0o755) -> None:
+        t = self._task(pid)
+        self.charge_time(COST_SYSCALL * 10)
+        parent, name = self.vfs.resolve_parent(path)
+        if parent.lookup(name) is not None or self.vfs.is_mountpoint(path):
+            raise SysError(errno.EEXIST)
+        parent.mkdir(name, t)
+        self._after_syscall()
+
+    def rmdir(self, pid: int, path: str) -> None:
+        t = self._task(pid)
+        self.charge_time(COST_SYSCALL * 10)
+        if self.vfs.is_mountpoint(path):
+            raise SysError(errno.EBUSY)
+        parent, name = self.vfs.resolve_parent(path)
+        parent.rmdir(name, t)
+        self._after_syscall()
+
+    def unlink(self, pid: int, path: str) -> None:
+        t = self._task(pid)
+        self.charge_time(COST_SYSCALL)
+        parent, name = self.vfs.resolve_parent(path)
+        node = parent.lookup(name)
+        if node is None:
+            raise SysError(errno.ENOENT)
+        if node.is_dir:
+            raise SysError(errno.EISDIR)
+        parent.unlink(name, t)
+
+    def rename(self, pid: int, old: str, new: str) -> None:
+        t = self._task(pid)
+        self.charge_time(COST_SYSCALL)
+        oparent, oname = self.vfs.resolve_parent(old)
+        node = oparent.lookup(oname)
+        if node is None:
+            raise SysError(errno.ENOENT)
+        nparent, nname = self.vfs.resolve_parent(new)
+        if not hasattr(nparent, "children") or not hasattr(oparent, "children"):
+            raise SysError(errno.EXDEV)
+        if getattr(nparent, "fs", None) is not getattr(oparent, "fs", None):
+            raise SysError(errno.EXDEV)
+        existing = nparent.lookup(nname)
+        if existing is not None and existing is not node:
+            if existing.is_dir:
+                nparent.rmdir(nname, t)
+            else:
+                nparent.unlink(nname, t)
+        del oparent.children[oname]
+        nparent.children[nname] = node
+
+    def truncate(self, pid: int, path: str, size: int) -> None:
+        self._task(pid)
+        node = self.vfs.resolve(path)
+        if not isinstance(node, FsFile):
+            raise SysError(errno.EINVAL)
+        node.truncate(size)
+
+    def sync(self, pid: int) -> None:
+        self.charge_time(COST_SYSCALL * 100)
+        self.sync_all()
+
+    def now(self) -> float:
+        return self.clock.now
+
+    def charge_time(self, seconds: float) -> None:
+        self.clock.advance(seconds * self.time_scale)
+
+    def call_later(self, delay: float, callback: Callable[[], None]) -> None:
+        self.clock.call_later(delay, callback)
+
+    def run_next(self) -> bool:
+        return self.clock.run_next()
+
+    def uname(self) -> str:
+        return self.kernel_release
+
+    @property
+    def kernel_release(self) -> str:
+        return f"{self.profile.version.rstrip('*')}.0-memcglab"
+
+    def _after_syscall(self) -> None:
+        if self.check_invariants:
+            from memcglab.invariants import check_machine
+
+            check_machine(self)
+
+    # ---- the researcher's API ---------------------------------------------------
+    def spawn(self, cgroup_path: str = "/", comm: str = "task") -> int:
+        """Create a task directly in a cgroup (relative to the memory hierarchy root)."""
+        t = self._new_task(self.init.pid, comm, self.cgroup_at(cgroup_path))
+        t.mm = self._new_mm()
+        return t.pid
+
+    def cgroup_at(self, path: str) -> Cgroup:
+        cg = self.hier.root
+        for part in [p for p in path.split("/") if p]:
+            nxt = cg.children.get(part)
+            if nxt is None:
+                raise CgroupError(errno.ENOENT, path)
+            cg = nxt
+        return cg
+
+    def cgroupfs_path(self, path: str = "/") -> str:
+        base = "/sys/fs/cgroup/memory" if self.cgroup_mode == "v1" else "/sys/fs/cgroup"
+        return base + ("" if path in ("", "/") else "/" + path.strip("/"))
+
+    def settle(self) -> None:
+        """Let all deferred teardown run (rcu_barrier + flush of the workqueues)."""
+        self.clock.settle()
+
+    def read_file(self, path: str) -> str:
+        f = self.open(self.init.pid, path, O_RDONLY)
+        try:
+            return self.read(self.init.pid, f).decode()
+        finally:
+            self.close(self.init.pid, f)
+
+    def write_file(self, path: str, text: str, pid: int | None = None) -> None:
+        from memcglab.shell.system import O_WRONLY
+
+        pid = pid or self.init.pid
+        f = self.open(pid, path, O_WRONLY)
+        try:
+            self.write(pid, f, text.encode())
+        finally:
+            self.close(pid, f)
+
+    def run(self, script: str, name: str = "script.sh", stdout=None, stderr=None) -> int:
+        """Run shell text as root in the root cgroup, in /root."""
+        from memcglab.shell import Shell
+
+        out = stdout or (lambda b: None)
+        err = stderr or (lambda b: None)
+        shell_pid = self.fork(self.init.pid)
+        self.exec(shell_pid, ["bash"])
+        sh = Shell(self, shell_pid, script_name=name, stdout=out, stderr=err, cwd="/root")
+        return sh.run(script)
+
+    def dirty_folios(self):
+        return iter(self._dirty)
+
+    def page_cache_mappings(self):
+        for fs in (self.rootfs, self.tmpfs, self.shmfs):
+            for f in fs.files:
+                yield f.mapping
+
+    def prune_dcache(self) -> int:
+        """drop_caches 2: free unused dentries and inodes of the disk filesystem.
+
+        An inode can go only if nobody has it open and its pages are clean;
+        evicting it drops its page cache too. It is re-read (and re-charged to
+        whoever opens it) on next use. tmpfs objects are the data and stay.
+        """
+        freed = 0
+        for f in list(self.rootfs.files):
+            if f.open_count or not f.slab or f.mapping.fs is not self.rootfs:
+                continue
+            pages = [e for e in f.mapping.pages.values() if isinstance(e, Folio)]
+            if any(p.flags & (PG_DIRTY | PG_WRITEBACK | PG_MAPPED) for p in pages):
+                continue
+            for folio in pages:
+                f.mapping.evict(folio)
+            self.rootfs.free_slab(f)
+            freed += 2
+        return freed
+
+    def dying_memcgs(self) -> list[MemCgroup]:
+        return [m for m in self.memcg.memcgs if m.css.dying and not m.css.freed]
+
+    def online_memcgs(self) -> list[MemCgroup]:
+        return [m for m in self.memcg.memcgs if m.css.online and not m.css.dying]
+
+    def num_cgroups(self) -> int:
+        return self.hier.nr_cgrps
+
+    def write_dirty(self) -> None:
+        self.sync_all()
+
+
+def _proc_self(path: str, pid: int) -> str:
+    if path == "/proc/self" or path.startswith("/proc/self/"):
+        return f"/proc/{pid}" + path[len("/proc/self"):]
+    return path
+
+
+__all__ = (
+    "GFP_KERNEL Machine Node parse_size"
+).split()

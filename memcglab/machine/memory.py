@@ -1,0 +1,64 @@
+"""Physical memory of the simulated host: free pages and the /proc/meminfo ledger.
+
+Pages are counted by kind (``file``, ``shmem``, ``anon``, ``kernel_stack``,
+``pagetables``, ``slab_reclaimable`` ...). Whoever allocates a folio calls
+``alloc`` and whoever frees it ``free``; when free memory falls below the low
+watermark, the machine's global reclaim is asked to make room (kswapd).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+
+from memcglab.kernel.page_counter import PAGE_SIZE
+
+# Memory the kernel itself uses at boot (text, data, memmap, early allocations).
+KERNEL_RESERVED_BYTES = 64 << 20
+
+
+class PhysicalMemory:
+    def __init__(self, total_bytes: int):
+        self.total_pages = total_bytes // PAGE_SIZE
+        self.reserved_pages = min(KERNEL_RESERVED_BYTES // PAGE_SIZE, self.total_pages // 4)
+        self.pages: Counter[str] = Counter()
+        self.bytes: Counter[str] = Counter()  # byte-sized kernel objects (slab, percpu)
+        # min/low/high watermarks, like a zone's with min_free_kbytes scaled to size.
+        self.wmark_min = max(self.total_pages // 256, 128)
+        self.wmark_low = self.wmark_min * 5 // 4
+        self.wmark_high = self.wmark_min * 3 // 2
+        self.reclaim: Callable[[int], int] = lambda nr: 0
+        self._in_reclaim = False
+
+    @property
+    def used_pages(self) -> int:
+        obj_pages = -(-sum(self.bytes.values()) // PAGE_SIZE)
+        return self.reserved_pages + sum(self.pages.values()) + obj_pages
+
+    @property
+    def free_pages(self) -> int:
+        return self.total_pages - self.used_pages
+
+    def alloc(self, kind: str, nr: int = 1) -> None:
+        self.pages[kind] += nr
+        self._balance()
+
+    def free(self, kind: str, nr: int = 1) -> None:
+        self.pages[kind] -= nr
+
+    def alloc_bytes(self, kind: str, nr: int) -> None:
+        self.bytes[kind] += nr
+        self._balance()
+
+    def free_bytes(self, kind: str, nr: int) -> None:
+        self.bytes[kind] -= nr
+
+    def _balance(self) -> None:
+        """kswapd: below the low watermark, reclaim up to the high watermark."""
+        if self._in_reclaim or self.free_pages >= self.wmark_low:
+            return
+        self._in_reclaim = True
+        try:
+            self.reclaim(self.wmark_high - self.free_pages)
+        finally:
+            self._in_reclaim = False

@@ -1,0 +1,106 @@
+"""A bash interpreter that runs reproducer scripts on a simulated machine.
+
+Usage::
+
+    sh = Shell(system, pid, script_name="script.sh", stdout=out, stderr=err)
+    status = sh.run(text)
+
+Everything the script does goes through ``system`` (see ``system.py``): the
+shell never touches the kernel model directly.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+
+from .interp import Aborted, Process, Runtime, ShellExit
+from .streams import BytesInput, CallbackOutput
+
+RECURSION_LIMIT = 6000
+
+
+def _discard(data: bytes) -> None:
+    """Default stdout/stderr."""
+
+
+class Shell:
+    """One shell process (``pid``) that runs scripts.
+
+    ``dialect`` is ``"bash"`` or ``"sh"`` (busybox ash: no brace expansion).
+    ``max_steps`` bounds the commands and loop iterations one ``run`` may
+    execute; past it the script stops with a message and status 124.
+    """
+
+    def __init__(
+        self,
+        system,
+        pid: int,
+        script_name: str = "script.sh",
+        stdout: Callable[[bytes], None] | None = None,
+        stderr: Callable[[bytes], None] | None = None,
+        cwd: str = "/root",
+        env: dict[str, str] | None = None,
+        dialect: str = "bash",
+        max_steps: int | None = None,
+    ):
+        if dialect not in ("bash", "sh"):
+            raise ValueError(f"unknown dialect {dialect!r}")
+        self.system = system
+        self.pid = pid
+        self.dialect = dialect
+        stderr = stderr or _discard
+        self.runtime = Runtime(system, pid, script_name, stderr, dialect, max_steps)
+        proc = Process(self.runtime, pid)
+        environ = {"HOME": "/root", "PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:"
+                   "/sbin:/bin", "SHELL": "/bin/" + dialect, "USER": "root", "LOGNAME": "root",
+                   "HOSTNAME": "memcglab", "PWD": cwd}
+        environ.update(env or {})
+        proc.vars = dict(environ)
+        proc.exported = set(environ)
+        proc.vars["IFS"] = " \t\n"
+        proc.vars["PPID"] = "1"
+        if dialect == "bash":
+            proc.vars["BASH"] = "/bin/bash"
+            proc.vars["BASH_VERSION"] = "5.2.15(1)-release"
+        proc.cwd = cwd
+        proc.fds = {0: BytesInput(b""), 1: CallbackOutput(stdout or _discard),
+                    2: CallbackOutput(stderr)}
+        self.process = proc
+
+    def run(self, text: str) -> int:
+        """Run a whole script; returns its exit status. Never raises for any script."""
+        rt = self.runtime
+        sched = rt.sched
+        limit = sys.getrecursionlimit()
+        sys.setrecursionlimit(max(limit, RECURSION_LIMIT))
+        sched.driving += 1
+        try:
+            task = sched.start(self._main(text))
+            if not sched.drive(task.exited):
+                rt.stderr(b"memcglab: the script is blocked forever, stopping it\n")
+                return 1
+            status = task.status
+        except RecursionError:
+            rt.stderr(b"memcglab: the script nests too deeply, stopping it\n")
+            status = 2
+        finally:
+            sched.driving -= 1
+            sys.setrecursionlimit(limit)
+        if rt.aborted is not None:
+            status = rt.aborted
+        return status
+
+    def _main(self, text: str):
+        proc = self.process
+        try:
+            status = yield from proc.run_source(text)
+        except ShellExit as e:
+            status = e.status
+        except Aborted as e:
+            status = e.status
+        proc.status = status
+        return status
+
+
+__all__ = ["Shell"]

@@ -1,0 +1,123 @@
+"""Brace expansion (bash): ``{a,b}``, ``{1..10}``, ``{01..10}``, ``{1..10..2}``, ``{a..e}``.
+
+It is purely textual and happens before every other expansion, so each word
+is brace-expanded once and the result kept on the word node. A word is seen
+as a list of atoms: single unquoted characters (which may be braces or
+commas) and whole other parts (quotes, ``$x``) that braces never look into.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .nodes import Lit, Word
+
+SEQUENCE = re.compile(r"^(-?\d+)\.\.(-?\d+)(?:\.\.(-?\d+))?$|^([a-zA-Z])\.\.([a-zA-Z])(?:\.\.(-?\d+))?$")
+MAX_WORDS = 1_000_000
+
+
+def _atoms(word: Word) -> list:
+    atoms: list = []
+    for part in word.parts:
+        if type(part) is Lit:
+            atoms.extend(part.text)
+        else:
+            atoms.append(part)
+    return atoms
+
+
+def _to_word(atoms: list) -> Word:
+    parts: list = []
+    text: list[str] = []
+    raw: list[str] = []
+    for atom in atoms:
+        if type(atom) is str:
+            text.append(atom)
+            raw.append(atom)
+        else:
+            if text:
+                parts.append(Lit("".join(text)))
+                text = []
+            parts.append(atom)
+    if text:
+        parts.append(Lit("".join(text)))
+    return Word(parts, "".join(raw))
+
+
+def _find_close(atoms: list, start: int) -> tuple[int, list[int]] | None:
+    """Matching ``}`` for the ``{`` at ``start`` and its top-level commas."""
+    depth = 0
+    commas = []
+    for i in range(start + 1, len(atoms)):
+        a = atoms[i]
+        if a == "{":
+            depth += 1
+        elif a == "}":
+            if depth == 0:
+                return i, commas
+            depth -= 1
+        elif a == "," and depth == 0:
+            commas.append(i)
+    return None
+
+
+def _sequence(body: list) -> list[str] | None:
+    if not all(type(a) is str for a in body):
+        return None
+    m = SEQUENCE.match("".join(body))
+    if m is None:
+        return None
+    if m.group(1) is not None:
+        lo_text, hi_text = m.group(1), m.group(2)
+        lo, hi = int(lo_text), int(hi_text)
+        step = abs(int(m.group(3) or 1)) or 1
+        if abs(hi - lo) // step > MAX_WORDS:
+            return None
+        width = 0
+        if any(t.lstrip("-").startswith("0") and len(t.lstrip("-")) > 1 for t in (lo_text, hi_text)):
+            width = max(len(lo_text), len(hi_text))
+        values = range(lo, hi + 1, step) if lo <= hi else range(lo, hi - 1, -step)
+        if width:
+            return [f"{v:0{width}d}" if v >= 0 else "-" + f"{-v:0{width - 1}d}" for v in values]
+        return [str(v) for v in values]
+    lo, hi = ord(m.group(4)), ord(m.group(5))
+    step = abs(int(m.group(6) or 1)) or 1
+    values = range(lo, hi + 1, step) if lo <= hi else range(lo, hi - 1, -step)
+    return [chr(v) for v in values]
+
+
+def _expand(atoms: list, out: list, limit: int) -> None:
+    for i, a in enumerate(atoms):
+        if a != "{" or (i > 0 and atoms[i - 1] == "$"):
+            continue
+        found = _find_close(atoms, i)
+        if found is None:
+            continue
+        close, commas = found
+        prefix, suffix = atoms[:i], atoms[close + 1:]
+        body = atoms[i + 1:close]
+        if commas:
+            bounds = [i] + commas + [close]
+            choices = [atoms[bounds[k] + 1:bounds[k + 1]] for k in range(len(bounds) - 1)]
+        else:
+            seq = _sequence(body)
+            if seq is None:
+                continue
+            choices = [list(s) for s in seq]
+        for choice in choices:
+            if len(out) > limit:
+                return
+            _expand(prefix + choice + suffix, out, limit)
+        return
+    out.append(atoms)
+
+
+def brace_expand(word: Word) -> list[Word]:
+    """The words ``word`` brace-expands to (``[word]`` when it has no braces)."""
+    if not any(type(p) is Lit and "{" in p.text and "}" in p.text for p in word.parts):
+        return [word]
+    results: list = []
+    _expand(_atoms(word), results, MAX_WORDS)
+    if len(results) == 1 and results[0] == _atoms(word):
+        return [word]
+    return [_to_word(a) for a in results]

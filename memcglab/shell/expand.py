@@ -1,0 +1,382 @@
+"""Word expansion: braces, tilde, parameters, command substitution, arithmetic,
+field splitting on IFS, pathname globbing and quote removal, in bash's order.
+
+``Expander`` is a mixin of the interpreter's ``Process``: it reads the
+process's variables and runs command substitutions through it.
+"""
+
+from __future__ import annotations
+
+import re
+
+from . import pattern
+from .arith import ArithError, evaluate
+from .braces import brace_expand
+from .lexer import Lexer, ParseError
+from .nodes import DQ, Arith, CmdSub, Lit, Param, Quoted, Tilde, Word
+
+DEFAULT_IFS = " \t\n"
+NEEDS_FIELDS = re.compile(r"[ \t\n*?\[]")
+
+
+class ExpansionError(Exception):
+    """An expansion failed; ``fatal`` errors end a non-interactive shell (``${x:?}``, set -u)."""
+
+    def __init__(self, message: str, fatal: bool = False, status: int = 1):
+        super().__init__(message)
+        self.message = message
+        self.fatal = fatal
+        self.status = status
+
+
+def split_ifs(value: str, ifs: str) -> tuple[list[str], bool, bool]:
+    """Split ``value`` on ``ifs``: (fields, starts with a separator, ends with one)."""
+    if ifs == DEFAULT_IFS:
+        return value.split(), value[0] in ifs, value[-1] in ifs
+    if not ifs:
+        return [value], False, False
+    white = "".join(c for c in ifs if c in " \t\n")
+    other = "".join(c for c in ifs if c not in " \t\n")
+    lead = value[0] in ifs
+    trail = value[-1] in ifs
+    stripped = value.strip(white) if white else value
+    if not stripped:
+        return [], lead, trail
+    if not other:
+        return stripped.split() if white == DEFAULT_IFS else re.split(
+            "[" + re.escape(white) + "]+", stripped), lead, trail
+    ws = "[" + re.escape(white) + "]*" if white else ""
+    delim = f"{ws}[{re.escape(other)}]{ws}" + (f"|[{re.escape(white)}]+" if white else "")
+    fields = re.split(delim, stripped)
+    if fields and fields[-1] == "" and stripped[-1] in other:
+        fields.pop()
+    return fields, lead, trail
+
+
+class _Fields:
+    """Accumulates the fields one word expands to."""
+
+    __slots__ = ("out", "text", "pat", "globbing", "have", "noglob", "glob")
+
+    def __init__(self, out: list, noglob: bool, glob):
+        self.out = out
+        self.text: list[str] = []
+        self.pat: list[str] = []
+        self.globbing = False
+        self.have = False
+        self.noglob = noglob
+        self.glob = glob
+
+    def quoted(self, text: str) -> None:
+        self.text.append(text)
+        self.pat.append(pattern.escape(text))
+        self.have = True
+
+    def unquoted(self, text: str) -> None:
+        self.text.append(text)
+        self.pat.append(text)
+        self.have = True
+        if not self.globbing and any(c in text for c in "*?["):
+            self.globbing = True
+
+    def split(self, value: str, ifs: str) -> None:
+        """An unquoted expansion result: split on IFS, then glob."""
+        if not value:
+            return
+        fields, lead, trail = split_ifs(value, ifs)
+        if lead and self.have:
+            self.end()
+        for i, field in enumerate(fields):
+            if i:
+                self.end()
+            self.unquoted(field)
+        if trail and fields:
+            self.end()
+
+    def end(self) -> None:
+        if not self.have:
+            return
+        text = "".join(self.text)
+        if self.globbing and not self.noglob:
+            pat = "".join(self.pat)
+            if pattern.has_glob(pat):
+                matches = self.glob(pat)
+                if matches:
+                    self.out.extend(matches)
+                    self._reset()
+                    return
+        self.out.append(text)
+        self._reset()
+
+    def _reset(self) -> None:
+        self.text = []
+        self.pat = []
+        self.globbing = False
+        self.have = False
+
+
+class Expander:
+    """Mixin: needs ``vars``, ``positional``, ``arg0``, ``status``, ``rt`` and friends."""
+
+    # ---- whole words -----------------------------------------------------
+
+    def expand_words(self, words: list) -> list[str]:
+        out: list[str] = []
+        for word in words:
+            if word.literal is not None:
+                out.append(word.literal)
+                continue
+            if word.plain:
+                text = self._expand_plain(word)
+                if text is not None:
+                    out.append(text)
+                    continue
+            if self.rt.braces:
+                braced = word.braced
+                if braced is None:
+                    braced = word.braced = brace_expand(word)
+                for w in braced:
+                    if w.literal is not None:
+                        out.append(w.literal)
+                    else:
+                        self._expand_into(w, out)
+            else:
+                self._expand_into(word, out)
+        return out
+
+    def _expand_into(self, word: Word, out: list) -> None:
+        fields = _Fields(out, self.opts.noglob, self._glob)
+        ifs = self.vars.get("IFS", DEFAULT_IFS)
+        for part in word.parts:
+            kind = type(part)
+            if kind is Lit:
+                fields.unquoted(part.text)
+            elif kind is Quoted:
+                fields.quoted(part.text)
+            elif kind is Param:
+                if part.op is None and part.name in "@*":
+                    self._positional_into(fields, ifs, quoted=False)
+                else:
+                    fields.split(self.param(part, False), ifs)
+            elif kind is DQ:
+                self._dq_into(part, fields)
+            elif kind is Tilde:
+                fields.quoted(self.tilde(part))
+            elif kind is CmdSub:
+                fields.split(self.command_substitution(part), ifs)
+            elif kind is Arith:
+                fields.split(self.arith(part), ifs)
+        fields.end()
+
+    def _expand_plain(self, word: Word) -> str | None:
+        """Fast path for a ``plain`` word: None if a value needs splitting or globbing."""
+        if self.vars.get("IFS") != DEFAULT_IFS:
+            return None
+        pieces = []
+        for part in word.parts:
+            if type(part) is Param:
+                value = self.param(part, False)
+                if not value or NEEDS_FIELDS.search(value):
+                    return None
+                pieces.append(value)
+            else:
+                pieces.append(part.text)
+        return "".join(pieces)
+
+    def _positional_into(self, fields: _Fields, ifs: str, quoted: bool) -> None:
+        for i, arg in enumerate(self.positional):
+            if quoted:
+                if i:
+                    fields.end()
+                fields.quoted(arg)
+            else:
+                if i and fields.have:
+                    fields.end()
+                fields.split(arg, ifs)
+
+    def _dq_into(self, dq: DQ, fields: _Fields) -> None:
+        parts = dq.parts
+        if not parts:
+            fields.quoted("")
+            return
+        for part in parts:
+            if type(part) is Param and part.op is None and part.name == "@":
+                if self.positional:
+                    self._positional_into(fields, "", quoted=True)
+                elif len(parts) > 1:
+                    fields.quoted("")
+            else:
+                fields.quoted(self.expand_part(part, True))
+
+    def expand_word(self, word: Word) -> str:
+        """Expand to one string without splitting or globbing (assignments, case, here-docs)."""
+        if word.literal is not None:
+            return word.literal
+        return "".join([self.expand_part(p, False) for p in word.parts])
+
+    def expand_pattern(self, word: Word) -> str:
+        """Expand a word used as a pattern: quoted characters are escaped."""
+        out = []
+        for part in word.parts:
+            kind = type(part)
+            if kind is Lit:
+                out.append(part.text)
+            elif kind in (Quoted, DQ, Tilde):
+                out.append(pattern.escape(self.expand_part(part, True)))
+            else:
+                out.append(self.expand_part(part, False))
+        return "".join(out)
+
+    def expand_part(self, part, quoted: bool) -> str:
+        kind = type(part)
+        if kind is Lit or kind is Quoted:
+            return part.text
+        if kind is Param:
+            return self.param(part, quoted)
+        if kind is DQ:
+            return "".join([self.expand_part(p, True) for p in part.parts])
+        if kind is CmdSub:
+            return self.command_substitution(part)
+        if kind is Arith:
+            return self.arith(part)
+        if kind is Tilde:
+            return self.tilde(part)
+        raise TypeError(kind)
+
+    def tilde(self, part: Tilde) -> str:
+        if part.user == "":
+            return self.vars.get("HOME", "/root")
+        if part.user == "root":
+            return "/root"
+        return "~" + part.user
+
+    def _glob(self, pat: str) -> list[str]:
+        def listdir(path: str) -> list[str]:
+            return self.rt.system.listdir(self.pid, path)
+
+        return pattern.glob(pat, self.cwd, listdir)
+
+    # ---- parameters --------------------------------------------------------
+
+    def get_param(self, name: str) -> str | None:
+        """A parameter's value, or None when it is unset."""
+        value = self.vars.get(name)
+        if value is not None:
+            return value
+        if name.isdigit():
+            n = int(name)
+            if n == 0:
+                return self.arg0
+            return self.positional[n - 1] if n <= len(self.positional) else None
+        special = self.SPECIAL.get(name)
+        if special is not None:
+            return special(self)
+        return None
+
+    SPECIAL = {
+        "?": lambda self: str(self.status),
+        "$": lambda self: str(self.shell_pid),
+        "!": lambda self: str(self.last_bg) if self.last_bg is not None else None,
+        "#": lambda self: str(len(self.positional)),
+        "@": lambda self: " ".join(self.positional),
+        "*": lambda self: self.vars.get("IFS", " ")[:1].join(self.positional),
+        "-": lambda self: self.opts.flags(),
+        "LINENO": lambda self: str(self.lineno),
+        "RANDOM": lambda self: str(self.rt.random.randrange(32768)),
+        "SECONDS": lambda self: str(int(self.rt.system.now() - self.rt.started)),
+        "PPID": lambda self: str(self.rt.parent_pid),
+    }
+
+    def param(self, part: Param, quoted: bool) -> str:
+        name, op = part.name, part.op
+        if name.startswith("!") and len(name) > 1:
+            name = self.get_param(name[1:]) or ""
+        value = self.get_param(name)
+        if op is None:
+            if value is None:
+                if self.opts.nounset and name not in ("@", "*"):
+                    raise ExpansionError(f"{name}: unbound variable", fatal=True)
+                return ""
+            return value
+        if op == "len":
+            if value is None and self.opts.nounset:
+                raise ExpansionError(f"{name}: unbound variable", fatal=True)
+            if name in ("@", "*"):
+                return str(len(self.positional))
+            return str(len(value or ""))
+        if op in (":-", "-", ":=", "=", ":+", "+", ":?", "?"):
+            missing = value is None or (op[0] == ":" and value == "")
+            kind = op[-1]
+            if kind == "-":
+                return self.expand_word(part.arg) if missing else value
+            if kind == "+":
+                return "" if missing else self.expand_word(part.arg)
+            if kind == "=":
+                if missing:
+                    value = self.expand_word(part.arg)
+                    if name.isdigit() or name in self.SPECIAL:
+                        raise ExpansionError(f"${name}: cannot assign in this way")
+                    self.setvar(name, value)
+                return value
+            if missing:
+                message = self.expand_word(part.arg) or (
+                    "parameter null or not set" if op == ":?" else "parameter not set")
+                raise ExpansionError(f"{name}: {message}", fatal=True)
+            return value
+        if value is None:
+            if self.opts.nounset:
+                raise ExpansionError(f"{name}: unbound variable", fatal=True)
+            value = ""
+        if op in ("#", "##"):
+            return pattern.strip_prefix(value, self.expand_pattern(part.arg), op == "##")
+        if op in ("%", "%%"):
+            return pattern.strip_suffix(value, self.expand_pattern(part.arg), op == "%%")
+        if op in ("/", "//", "/#", "/%"):
+            repl = self.expand_word(part.arg2) if part.arg2 is not None else ""
+            pat = self.expand_pattern(part.arg)
+            if not pat:
+                return value
+            return pattern.replace(value, pat, repl, op)
+        if op == ":":
+            return self._substring(value, part)
+        if op in ("^^", "^"):
+            return value.upper() if op == "^^" else value[:1].upper() + value[1:]
+        if op in (",,", ","):
+            return value.lower() if op == ",," else value[:1].lower() + value[1:]
+        raise ExpansionError(f"${{{name}}}: bad substitution")
+
+    def _substring(self, value: str, part: Param) -> str:
+        offset = self.arith_text(self.expand_word(part.arg))
+        if offset < 0:
+            offset = max(0, len(value) + offset)
+        if part.arg2 is None:
+            return value[offset:]
+        count = self.arith_text(self.expand_word(part.arg2))
+        if count < 0:
+            end = len(value) + count
+            if end < offset:
+                raise ExpansionError(f"{count}: substring expression < 0")
+            return value[offset:end]
+        return value[offset:offset + count]
+
+    # ---- arithmetic --------------------------------------------------------
+
+    def arith(self, part: Arith) -> str:
+        text = part.text
+        if "$" in text or "`" in text:
+            if part.word is None:
+                try:
+                    lexer = Lexer(text, 0, part.line, self.rt.subparse)
+                    part.word = Word(lexer.read_dq_body(None), text)
+                except ParseError as e:
+                    raise ExpansionError(f"{text}: {e.message or 'syntax error'}") from None
+            text = self.expand_word(part.word)
+        return str(self.arith_text(text))
+
+    def arith_text(self, text: str) -> int:
+        try:
+            return evaluate(text, self.get_param, self.setvar)
+        except ArithError as e:
+            raise ExpansionError(f"{text.strip()}: {e}") from None
+        except RecursionError:
+            raise ExpansionError(f"{text.strip()}: expression recursion level exceeded") from None

@@ -1,0 +1,910 @@
+"""The interpreter: one :class:`Process` per shell process (the script, a subshell,
+a pipeline stage, a background job).
+
+Execution methods are generators (see ``scheduler``): they ``yield`` an Event
+when the process must block and ``return`` the exit status. Builtins run in
+the process's own task; every other command runs in a forked task:
+``fork`` (the child does its redirections as itself), ``exec``, the simulated
+program, ``exit``. A forked process whose job is a single simple command
+execs it in place, as bash does for ``( cmd )``, ``$(cmd)``, ``a | b`` and
+``cmd &``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import posixpath
+import random
+
+from . import builtins, pattern
+from .commands import Context, UsageError, WriteError, find_command
+from .conditions import CondError, eval_cond
+from .expand import Expander, ExpansionError
+from .lexer import ParseError
+from .nodes import (
+    AndOr,
+    ArithCmd,
+    ArithFor,
+    Case,
+    CmdList,
+    CondCmd,
+    For,
+    FuncDef,
+    Group,
+    HereDoc,
+    If,
+    Loop,
+    Pipeline,
+    Simple,
+    Subshell,
+)
+from .parser import Parser
+from .streams import CLOSED, BrokenPipe, BytesInput, FileStream, PipeBuffer
+from .system import O_APPEND, O_CREAT, O_RDONLY, O_RDWR, O_TRUNC, O_WRONLY, SysError
+
+FUNCNEST = 150
+UNSET = object()
+
+
+class ShellExit(Exception):
+    """``exit``, a fatal expansion error, or ``set -e``: the process ends."""
+
+    def __init__(self, status: int):
+        super().__init__(status)
+        self.status = status
+
+
+class SyntaxFailure(ShellExit):
+    """A syntax error: the script ends with status 2 (``eval`` and ``.`` just fail)."""
+
+
+class Aborted(Exception):
+    """The whole script stops (a command that is not simulated, the step limit)."""
+
+    def __init__(self, status: int):
+        super().__init__(status)
+        self.status = status
+
+
+class LoopControl(Exception):
+    def __init__(self, kind: str, count: int):
+        super().__init__(kind, count)
+        self.kind = kind
+        self.count = count
+
+
+class FunctionReturn(Exception):
+    def __init__(self, status: int):
+        super().__init__(status)
+        self.status = status
+
+
+class Options:
+    __slots__ = ("errexit", "nounset", "xtrace", "pipefail", "noglob", "noclobber")
+
+    LETTERS = {"e": "errexit", "u": "nounset", "x": "xtrace", "f": "noglob", "C": "noclobber"}
+
+    def __init__(self):
+        self.errexit = self.nounset = self.xtrace = self.pipefail = False
+        self.noglob = self.noclobber = False
+
+    def copy(self) -> Options:
+        new = Options()
+        for name in self.__slots__:
+            setattr(new, name, getattr(self, name))
+        return new
+
+    def flags(self) -> str:
+        return "".join(k for k, v in self.LETTERS.items() if getattr(self, v)) + "hB"
+
+
+class Runtime:
+    """What every process of one script run shares."""
+
+    def __init__(self, system, shell_pid: int, script_name: str, stderr, dialect: str,
+                 max_steps: int | None):
+        from .scheduler import Scheduler
+
+        self.system = system
+        self.sched = Scheduler(system)
+        self.shell_pid = shell_pid
+        self.parent_pid = 1
+        self.script_name = script_name
+        self.stderr = stderr
+        self.dialect = dialect
+        self.braces = dialect == "bash"
+        self.max_steps = float("inf") if max_steps is None else max_steps
+        self.steps = 0
+        self.aborted: int | None = None
+        self.random = random.Random(shell_pid)
+        self.started = system.now()
+        self.subparse = Parser("")._subparse
+
+
+class Process(Expander):
+    def __init__(self, rt: Runtime, pid: int):
+        self.rt = rt
+        self.pid = pid
+        self.shell_pid = pid  # $$: a subshell keeps its parent's
+        self.vars: dict[str, str] = {}
+        self.exported: set[str] = set()
+        self.readonly: set[str] = set()
+        self.funcs: dict[str, FuncDef] = {}
+        self.positional: list[str] = []
+        self.arg0 = rt.script_name
+        self.script_name = rt.script_name
+        self.opts = Options()
+        self.cwd = "/"
+        self.fds: dict = {}
+        self.status = 0
+        self.last_bg: int | None = None
+        self.jobs: dict = {}
+        self.lineno = 0
+        self.locals: list[dict] = []
+        self.loop_depth = 0
+        self.errexit_guard = 0
+        self.errexit_skip = False
+        self.cmdsub_status: int | None = None
+        self.sourcing = 0
+
+    def fork(self, pid: int) -> Process:
+        """The state of a child process: a copy of this one's."""
+        child = self.exec_fork(pid)
+        child.vars = dict(self.vars)
+        child.exported = set(self.exported)
+        child.funcs = dict(self.funcs)
+        child.positional = list(self.positional)
+        child.opts = self.opts.copy()
+        child.fds = dict(self.fds)
+        child.jobs = {}
+        child.locals = [dict(f) for f in self.locals]
+        return child
+
+    def exec_fork(self, pid: int) -> Process:
+        """A child that will only exec a program: it shares (and must not change) our tables."""
+        child = Process.__new__(Process)
+        child.__dict__.update(self.__dict__)
+        child.pid = pid
+        return child
+
+    # ---- variables -------------------------------------------------------
+
+    def setvar(self, name: str, value: str) -> None:
+        if name in self.readonly:
+            raise ExpansionError(f"{name}: readonly variable")
+        self.vars[name] = value
+        if name == "PWD":
+            self.cwd = value or self.cwd
+
+    def unsetvar(self, name: str) -> None:
+        if name in self.readonly:
+            raise ExpansionError(f"{name}: cannot unset: readonly variable")
+        self.vars.pop(name, None)
+        self.exported.discard(name)
+
+    def make_local(self, name: str) -> None:
+        frame = self.locals[-1]
+        if name not in frame:
+            frame[name] = self.vars.get(name, UNSET)
+
+    def environ(self, extra: dict | None = None) -> dict[str, str]:
+        env = {k: self.vars[k] for k in self.exported if k in self.vars}
+        if extra:
+            env.update(extra)
+        return env
+
+    def path(self, name: str) -> str:
+        """An absolute, normalised path for ``name`` relative to the cwd."""
+        if "/." not in name and "//" not in name and not name.endswith("/") \
+                and not name.startswith("."):
+            if name.startswith("/"):
+                return name
+            return ("" if self.cwd == "/" else self.cwd) + "/" + name
+        if not name.startswith("/"):
+            name = self.cwd.rstrip("/") + "/" + name
+        path = posixpath.normpath(name)
+        return "/" + path.lstrip("/") if path.startswith("//") else path
+
+    # ---- messages ----------------------------------------------------------
+
+    def error(self, message: str) -> None:
+        """Print ``script: line N: message`` on this process's stderr."""
+        self.write_err(f"{self.script_name}: line {self.lineno}: {message}\n")
+
+    def write_err(self, text: str) -> None:
+        with contextlib.suppress(SysError, BrokenPipe):
+            self.fds.get(2, CLOSED).write(self.pid, text.encode("utf-8", "surrogateescape"))
+
+    def tick(self) -> None:
+        """Count one step; stop the run when the budget is spent or the script aborted."""
+        rt = self.rt
+        rt.steps += 1
+        self.check_limits()
+
+    def check_limits(self) -> None:
+        rt = self.rt
+        if rt.aborted is not None:
+            raise Aborted(rt.aborted)
+        if rt.steps > rt.max_steps:
+            rt.aborted = 124
+            rt.stderr(f"memcglab: {self.lineno}: step limit of {int(rt.max_steps)} "
+                      "exceeded, stopping the script\n".encode())
+            raise Aborted(124)
+
+    # ---- running code ------------------------------------------------------
+
+    def run_source(self, text: str, first_line: int = 1, label: str = ""):
+        """Parse and run ``text`` one complete command at a time (like bash reading a file)."""
+        parser = Parser(text, 0, first_line)
+        status = 0
+        while True:
+            try:
+                node = parser.next_command()
+            except ParseError as e:
+                self._syntax_error(parser, e, label)
+                self.status = 2
+                raise SyntaxFailure(2) from None
+            except RecursionError:
+                self.write_err(f"{self.script_name}: nesting too deep, giving up\n")
+                raise ShellExit(2) from None
+            finally:
+                for line, warning in parser.lex.warnings:
+                    self.write_err(f"{self.script_name}: line {line}: {warning}\n")
+                parser.lex.warnings.clear()
+            if node is None:
+                return status
+            status = yield from self.exec_cmdlist(node)
+
+    def _syntax_error(self, parser: Parser, e: ParseError, label: str) -> None:
+        prefix = f"{self.script_name}: {label}line {e.line}: "
+        if e.message:
+            self.write_err(prefix + e.message + "\n")
+        elif e.token is None:
+            self.write_err(prefix + "syntax error: unexpected end of file\n")
+        else:
+            self.write_err(prefix + f"syntax error near unexpected token `{e.token}'\n")
+            self.write_err(prefix + f"`{parser.source_line(e.line)}'\n")
+
+    def execute(self, node):
+        return EXEC[type(node)](self, node)
+
+    def exec_cmdlist(self, node: CmdList):
+        status = 0
+        for and_or, background in node.items:
+            self.errexit_skip = False
+            if background:
+                status = self.start_job(and_or)
+            else:
+                status = yield from EXEC[type(and_or)](self, and_or)
+            self.status = status
+            if status and self.opts.errexit and not self.errexit_skip \
+                    and not self.errexit_guard:
+                raise ShellExit(status)
+        return status
+
+    def exec_andor(self, node: AndOr):
+        self.errexit_guard += 1
+        try:
+            status = yield from self.execute(node.first)
+        finally:
+            self.errexit_guard -= 1
+        self.status = status
+        last = len(node.rest) - 1
+        ran_last = False
+        for i, (op, pipeline) in enumerate(node.rest):
+            if (op == "&&") != (status == 0):
+                continue
+            if i == last:
+                status = yield from self.execute(pipeline)
+                ran_last = True
+            else:
+                self.errexit_guard += 1
+                try:
+                    status = yield from self.execute(pipeline)
+                finally:
+                    self.errexit_guard -= 1
+            self.status = status
+        if not ran_last:
+            self.errexit_skip = True
+        return status
+
+    def exec_pipeline(self, node: Pipeline):
+        start = self.rt.system.now()
+        if len(node.cmds) == 1:
+            if node.negate:
+                self.errexit_guard += 1
+            try:
+                status = yield from self.execute(node.cmds[0])
+            finally:
+                if node.negate:
+                    self.errexit_guard -= 1
+        else:
+            status = yield from self.run_pipeline(node.cmds)
+        if node.negate:
+            status = int(status == 0)
+            self.errexit_skip = True
+        if node.timed:
+            took = self.rt.system.now() - start
+            self.write_err(f"\nreal\t{int(took // 60)}m{took % 60:.3f}s\n"
+                           "user\t0m0.000s\nsys\t0m0.000s\n")
+        return status
+
+    def run_pipeline(self, cmds: list):
+        """Stages run in order; each one's output is buffered as the next one's input."""
+        stdin = self.fds.get(0, CLOSED)
+        statuses = []
+        for i, cmd in enumerate(cmds):
+            last = i == len(cmds) - 1
+            out = self.fds.get(1, CLOSED) if last else PipeBuffer()
+            status = yield from self.run_in_child(cmd, {0: stdin, 1: out})
+            statuses.append(status)
+            if not last:
+                stdin = BytesInput(bytes(out.buf))
+        if self.opts.pipefail:
+            return next((s for s in reversed(statuses) if s), 0)
+        return statuses[-1]
+
+    # ---- processes ----------------------------------------------------------
+
+    def run_in_child(self, node, fds: dict | None = None):
+        """Fork a subshell that runs ``node``; wait for it and return its status."""
+        child_pid = self.rt.system.fork(self.pid)
+        child = self.fork(child_pid)
+        if fds:
+            child.fds.update(fds)
+        return (yield from self.wait_for(child.process_main(child.child_body(node)), child_pid))
+
+    def child_body(self, node):
+        if type(node) is Simple:
+            return (yield from self.exec_simple(node, in_place=True))
+        if type(node) is Subshell:
+            return (yield from self.with_redirs(node.redirs, self.exec_cmdlist, node.body))
+        if type(node) is CmdList and len(node.items) == 1 and not node.items[0][1] \
+                and type(node.items[0][0]) is Simple:
+            return (yield from self.exec_simple(node.items[0][0], in_place=True))
+        return (yield from self.execute(node))
+
+    def process_main(self, body):
+        """Run ``body`` as the whole life of this (forked) process, then exit(2) it."""
+        try:
+            status = yield from body
+        except ShellExit as e:
+            status = e.status
+        except FunctionReturn as e:
+            status = e.status
+        except LoopControl:
+            status = 0
+        except BrokenPipe:
+            status = 141
+        except Aborted as e:
+            status = e.status
+        self.rt.system.exit(self.pid, status)
+        return status
+
+    def wait_for(self, gen, pid: int):
+        """Run a child process inline; if it blocks, hand it to the scheduler and wait."""
+        try:
+            event = gen.send(None)
+        except StopIteration as stop:
+            return stop.value
+        sched = self.rt.sched
+        task = sched.adopt(gen, event, pid)
+        self.watch(task)
+        while not task.done:
+            yield task.exited
+        return task.status
+
+    def run_sync(self, gen, pid: int) -> int:
+        """Run a child process to completion from non-generator code (command substitution)."""
+        try:
+            event = gen.send(None)
+        except StopIteration as stop:
+            return stop.value
+        sched = self.rt.sched
+        task = sched.adopt(gen, event, pid)
+        self.watch(task)
+        sched.drive(task.exited)
+        return task.status
+
+    def watch(self, task) -> None:
+        sched = self.rt.sched
+        self.rt.system.on_exit(task.pid, lambda status: sched.kill(task, status))
+
+    def start_job(self, node) -> int:
+        """``node &``: fork, run the job until it blocks, and go on."""
+        system = self.rt.system
+        child_pid = system.fork(self.pid)
+        child = self.fork(child_pid)
+        child.fds[0] = BytesInput(b"")
+        task = self.rt.sched.start(child.process_main(child.child_body(node)), child_pid)
+        if not task.done:
+            self.watch(task)
+        self.last_bg = child_pid
+        self.jobs[child_pid] = task
+        return 0
+
+    def sleep(self, seconds: float):
+        """Block this process until the simulated clock has moved ``seconds``."""
+        event = self.rt.sched.event()
+        self.rt.system.call_later(seconds, event.fire)
+        while not event.done:
+            yield event
+
+    def command_substitution(self, part) -> str:
+        system = self.rt.system
+        child_pid = system.fork(self.pid)
+        child = self.fork(child_pid)
+        out = PipeBuffer()
+        child.fds[1] = out
+        status = self.run_sync(child.process_main(child.child_body(part.body)), child_pid)
+        self.cmdsub_status = status
+        if self.rt.aborted is not None:
+            raise Aborted(self.rt.aborted)
+        return bytes(out.buf).decode("utf-8", "surrogateescape").rstrip("\n")
+
+    # ---- simple commands -------------------------------------------------------
+
+    def exec_simple(self, node: Simple, in_place: bool = False):
+        rt = self.rt
+        rt.steps += 1
+        if rt.steps > rt.max_steps or rt.aborted is not None:
+            self.check_limits()
+        self.lineno = node.line
+        try:
+            argv = self.expand_words(node.words) if node.words else None
+        except ExpansionError as e:
+            return self.expansion_failed(e)
+        if not argv:
+            return self.assign_only(node)
+        if self.opts.xtrace:
+            self.write_err("+ " + " ".join(argv) + "\n")
+        return (yield from self.run_command(argv, node, in_place))
+
+    def run_argv(self, argv: list[str], skip_functions: bool = False, in_place: bool = False):
+        """Run an already expanded command line (``command``, ``exec``, ``xargs``)."""
+        node = Simple([], [], [], self.lineno)
+        return (yield from self.run_command(argv, node, in_place, skip_functions))
+
+    def run_command(self, argv: list[str], node: Simple, in_place: bool = False,
+                    skip_functions: bool = False):
+        name = argv[0]
+        func = None if skip_functions else self.funcs.get(name)
+        if func is not None:
+            return (yield from self.call_function(func, argv, node))
+        builtin = builtins.BUILTINS.get(name)
+        if builtin is not None:
+            return (yield from self.run_builtin(builtin, argv, node))
+        command = find_command(name)
+        if command is None:
+            self.not_simulated(name)
+        if in_place:
+            return (yield from self.exec_external(command, argv, node))
+        child_pid = self.rt.system.fork(self.pid)
+        child = self.exec_fork(child_pid)
+        gen = child.process_main(child.exec_external(command, argv, node))
+        return (yield from self.wait_for(gen, child_pid))
+
+    def not_simulated(self, name: str):
+        self.rt.aborted = 127
+        self.rt.stderr(f"memcglab: {self.lineno}: {name}: not simulated\n".encode(
+            "utf-8", "surrogateescape"))
+        raise Aborted(127)
+
+    def expansion_failed(self, e: ExpansionError) -> int:
+        self.error(e.message)
+        if e.fatal:
+            raise ShellExit(e.status)
+        return e.status
+
+    def assign_values(self, assigns: list) -> list[tuple[str, str]]:
+        out = []
+        for a in assigns:
+            value = self.expand_word(a.value)
+            if a.value.raw.startswith("~"):
+                value = self.tilde_prefix(value)
+            if a.append:
+                value = self.vars.get(a.name, "") + value
+            out.append((a.name, value))
+        return out
+
+    def tilde_prefix(self, value: str) -> str:
+        if value == "~" or value.startswith("~/"):
+            return self.vars.get("HOME", "/root") + value[1:]
+        return value
+
+    def assign_only(self, node: Simple) -> int:
+        self.cmdsub_status = None
+        try:
+            for name, value in self.assign_values(node.assigns):
+                self.setvar(name, value)
+        except ExpansionError as e:
+            return self.expansion_failed(e)
+        status = self.cmdsub_status or 0
+        if node.redirs:
+            opened = self.open_redirs(node.redirs, self.pid)
+            if opened is None:
+                return 1
+            self.close_files(opened[1])
+        return status
+
+    def run_builtin(self, builtin, argv: list[str], node: Simple):
+        saved_vars = None
+        if node.assigns:
+            try:
+                values = self.assign_values(node.assigns)
+            except ExpansionError as e:
+                return self.expansion_failed(e)
+            saved_vars = [(n, self.vars.get(n, UNSET)) for n, _ in values]
+            for n, v in values:
+                self.vars[n] = v
+        saved_fds = self.fds
+        opened = None
+        if node.redirs:
+            got = self.open_redirs(node.redirs, self.pid)
+            if got is None:
+                return 1
+            self.fds, opened = got
+        if opened is not None and builtin is builtins.b_exec and len(argv) == 1:
+            return 0  # `exec >file`: the redirections stay for the rest of the process
+        try:
+            result = builtin(self, argv)
+            if type(result) is not int:
+                result = yield from result
+            return result
+        finally:
+            if opened is not None:
+                self.fds = saved_fds
+                self.close_files(opened)
+            if saved_vars is not None:
+                for n, old in saved_vars:
+                    if old is UNSET:
+                        self.vars.pop(n, None)
+                    else:
+                        self.vars[n] = old
+
+    def call_function(self, func: FuncDef, argv: list[str], node: Simple):
+        if len(self.locals) >= FUNCNEST:
+            self.error(f"{argv[0]}: maximum function nesting level exceeded ({FUNCNEST})")
+            return 1
+        try:
+            values = self.assign_values(node.assigns) if node.assigns else ()
+        except ExpansionError as e:
+            return self.expansion_failed(e)
+        saved_fds = self.fds
+        opened = None
+        if node.redirs:
+            got = self.open_redirs(node.redirs, self.pid)
+            if got is None:
+                return 1
+            self.fds, opened = got
+        saved_positional, saved_loops = self.positional, self.loop_depth
+        self.positional = argv[1:]
+        self.loop_depth = 0
+        frame: dict = {}
+        self.locals.append(frame)
+        for n, v in values:
+            self.make_local(n)
+            self.vars[n] = v
+        try:
+            status = yield from self.execute(func.body)
+        except FunctionReturn as r:
+            status = r.status
+        finally:
+            self.locals.pop()
+            for n, old in frame.items():
+                if old is UNSET:
+                    self.vars.pop(n, None)
+                else:
+                    self.vars[n] = old
+            self.positional, self.loop_depth = saved_positional, saved_loops
+            if opened is not None:
+                self.fds = saved_fds
+                self.close_files(opened)
+        return status
+
+    def exec_external(self, command, argv: list[str], node: Simple):
+        """In the forked child: redirections, exec(2), then the simulated program."""
+        system = self.rt.system
+        env_extra = None
+        if node.assigns:
+            try:
+                env_extra = dict(self.assign_values(node.assigns))
+            except ExpansionError as e:
+                return self.expansion_failed(e)
+        opened = None
+        if node.redirs:
+            got = self.open_redirs(node.redirs, self.pid)
+            if got is None:
+                return 1
+            self.fds, opened = got
+        try:
+            system.exec(self.pid, argv)
+            ctx = Context(self, argv, env_extra)
+            try:
+                result = command(ctx)
+                if type(result) is not int:
+                    result = yield from result
+                return result
+            except WriteError as e:
+                ctx.error(f"write error: {e.error.strerror}")
+            except UsageError as e:
+                ctx.error(str(e))
+            except SysError as e:
+                ctx.error(e.strerror)
+            return 1
+        finally:
+            if opened is not None:
+                self.close_files(opened)
+
+    # ---- redirections ------------------------------------------------------
+
+    def open_redirs(self, redirs: list, pid: int):
+        """Apply redirections to a copy of the fd table: (fds, files to close), or None."""
+        fds = dict(self.fds)
+        opened: list = []
+        system = self.rt.system
+        for r in redirs:
+            op = r.op
+            fd = r.fd if r.fd is not None else (0 if op[0] == "<" else 1)
+            try:
+                if type(r.target) is HereDoc:
+                    body = r.target.body
+                    text = self.expand_word(body) if body is not None else ""
+                    fds[fd] = BytesInput(text.encode("utf-8", "surrogateescape"))
+                    continue
+                target = self.redir_target(r)
+                if op == "<<<":
+                    fds[fd] = BytesInput((target + "\n").encode("utf-8", "surrogateescape"))
+                    continue
+                if op in (">&", "<&") and (target.isdigit() or target == "-"):
+                    if target == "-":
+                        fds.pop(fd, None)
+                    elif int(target) in fds:
+                        fds[fd] = fds[int(target)]
+                    else:
+                        self.error(f"{target}: Bad file descriptor")
+                        self.close_files(opened)
+                        return None
+                    continue
+                flags = REDIR_FLAGS.get(op, O_WRONLY | O_CREAT | O_TRUNC)
+                f = system.open(pid, self.path(target), flags)
+                opened.append(f)
+                stream = FileStream(system, f)
+                if op in ("&>", "&>>") or (op == ">&" and r.fd is None):
+                    fds[1] = fds[2] = stream
+                else:
+                    fds[fd] = stream
+            except SysError as e:
+                self.error(f"{self._target_text(r)}: {e.strerror}")
+                self.close_files(opened)
+                return None
+            except ExpansionError as e:
+                self.error(e.message)
+                self.close_files(opened)
+                if e.fatal:
+                    raise ShellExit(e.status) from None
+                return None
+        return fds, opened
+
+    def _target_text(self, r) -> str:
+        try:
+            return self.expand_word(r.target)
+        except ExpansionError:
+            return r.target.raw
+
+    def redir_target(self, r) -> str:
+        if r.target.literal is not None:
+            return r.target.literal
+        words = self.expand_words([r.target])
+        if len(words) != 1:
+            raise ExpansionError(f"{r.target.raw}: ambiguous redirect")
+        return words[0]
+
+    def close_files(self, files: list) -> None:
+        for f in files:
+            with contextlib.suppress(SysError):
+                self.rt.system.close(self.pid, f)
+
+    def with_redirs(self, redirs: list, run, arg):
+        if not redirs:
+            return (yield from run(arg))
+        got = self.open_redirs(redirs, self.pid)
+        if got is None:
+            return 1
+        saved = self.fds
+        self.fds, opened = got
+        try:
+            return (yield from run(arg))
+        finally:
+            self.fds = saved
+            self.close_files(opened)
+
+    # ---- compound commands -------------------------------------------------------
+
+    def exec_group(self, node: Group):
+        return (yield from self.with_redirs(node.redirs, self.exec_cmdlist, node.body))
+
+    def exec_subshell(self, node: Subshell):
+        self.tick()
+        return (yield from self.run_in_child(node))
+
+    def exec_if(self, node: If):
+        return (yield from self.with_redirs(node.redirs, self._if, node))
+
+    def _if(self, node: If):
+        for cond, body in node.clauses:
+            self.errexit_guard += 1
+            try:
+                status = yield from self.exec_cmdlist(cond)
+            finally:
+                self.errexit_guard -= 1
+            if status == 0:
+                return (yield from self.exec_cmdlist(body))
+        if node.orelse is not None:
+            return (yield from self.exec_cmdlist(node.orelse))
+        return 0
+
+    def _loop_body(self, body: CmdList):
+        """Run a loop body; returns (status, 'break'|'continue'|None)."""
+        try:
+            return (yield from self.exec_cmdlist(body)), None
+        except LoopControl as lc:
+            if lc.count > 1:
+                lc.count -= 1
+                raise
+            return 0, lc.kind
+
+    def exec_loop(self, node: Loop):
+        return (yield from self.with_redirs(node.redirs, self._while, node))
+
+    def _while(self, node: Loop):
+        status = 0
+        self.loop_depth += 1
+        try:
+            while True:
+                self.tick()
+                self.errexit_guard += 1
+                try:
+                    cond = yield from self.exec_cmdlist(node.cond)
+                finally:
+                    self.errexit_guard -= 1
+                if (cond == 0) == node.until:
+                    break
+                status, control = yield from self._loop_body(node.body)
+                if control == "break":
+                    break
+        finally:
+            self.loop_depth -= 1
+        return status
+
+    def exec_for(self, node: For):
+        return (yield from self.with_redirs(node.redirs, self._for, node))
+
+    def _for(self, node: For):
+        self.lineno = node.line
+        if node.words is None:
+            words = list(self.positional)
+        else:
+            try:
+                words = self.expand_words(node.words)
+            except ExpansionError as e:
+                return self.expansion_failed(e)
+        status = 0
+        self.loop_depth += 1
+        try:
+            for word in words:
+                self.tick()
+                self.setvar(node.var, word)
+                status, control = yield from self._loop_body(node.body)
+                if control == "break":
+                    break
+        except ExpansionError as e:
+            return self.expansion_failed(e)
+        finally:
+            self.loop_depth -= 1
+        return status
+
+    def exec_arith_for(self, node: ArithFor):
+        return (yield from self.with_redirs(node.redirs, self._arith_for, node))
+
+    def _arith_for(self, node: ArithFor):
+        self.lineno = node.line
+        status = 0
+        self.loop_depth += 1
+        try:
+            if node.init:
+                self.arith_text(node.init)
+            while True:
+                self.tick()
+                if node.cond and not self.arith_text(node.cond):
+                    break
+                status, control = yield from self._loop_body(node.body)
+                if control == "break":
+                    break
+                if node.step:
+                    self.arith_text(node.step)
+        except ExpansionError as e:
+            return self.expansion_failed(e)
+        finally:
+            self.loop_depth -= 1
+        return status
+
+    def exec_case(self, node: Case):
+        return (yield from self.with_redirs(node.redirs, self._case, node))
+
+    def _case(self, node: Case):
+        self.lineno = node.line
+        try:
+            value = self.expand_word(node.word)
+            items = node.items
+            i = 0
+            while i < len(items):
+                patterns, body, term = items[i]
+                if any(pattern.match(self.expand_pattern(p), value) for p in patterns):
+                    status = yield from self.exec_cmdlist(body)
+                    while term == ";&" and i + 1 < len(items):
+                        i += 1
+                        _, body, term = items[i]
+                        status = yield from self.exec_cmdlist(body)
+                    if term != ";;&":
+                        return status
+                i += 1
+        except ExpansionError as e:
+            return self.expansion_failed(e)
+        return 0
+
+    def exec_arith_cmd(self, node: ArithCmd):
+        self.tick()
+        self.lineno = node.line
+        try:
+            return 0 if self.arith(node.expr) != "0" else 1
+        except ExpansionError as e:
+            return self.expansion_failed(e)
+        yield  # a generator like every exec_* method
+
+    def exec_cond(self, node: CondCmd):
+        self.tick()
+        self.lineno = node.line
+        try:
+            return eval_cond(self, node.words)
+        except CondError as e:
+            self.error(str(e))
+            return 2
+        except ExpansionError as e:
+            return self.expansion_failed(e)
+        yield
+
+    def exec_funcdef(self, node: FuncDef):
+        self.funcs[node.name] = node
+        return 0
+        yield
+
+
+REDIR_FLAGS = {
+    ">": O_WRONLY | O_CREAT | O_TRUNC,
+    ">|": O_WRONLY | O_CREAT | O_TRUNC,
+    ">>": O_WRONLY | O_CREAT | O_APPEND,
+    "&>": O_WRONLY | O_CREAT | O_TRUNC,
+    "&>>": O_WRONLY | O_CREAT | O_APPEND,
+    ">&": O_WRONLY | O_CREAT | O_TRUNC,
+    "<": O_RDONLY,
+    "<&": O_RDONLY,
+    "<>": O_RDWR | O_CREAT,
+}
+
+EXEC = {
+    CmdList: Process.exec_cmdlist,
+    AndOr: Process.exec_andor,
+    Pipeline: Process.exec_pipeline,
+    Simple: Process.exec_simple,
+    Group: Process.exec_group,
+    Subshell: Process.exec_subshell,
+    If: Process.exec_if,
+    Loop: Process.exec_loop,
+    For: Process.exec_for,
+    ArithFor: Process.exec_arith_for,
+    Case: Process.exec_case,
+    ArithCmd: Process.exec_arith_cmd,
+    CondCmd: Process.exec_cond,
+    FuncDef: Process.exec_funcdef,
+}

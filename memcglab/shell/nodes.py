@@ -1,0 +1,306 @@
+"""Syntax tree of a shell script: word parts and command nodes.
+
+Nodes are plain slotted classes; the parser builds them once and the
+interpreter walks them many times (a loop body is parsed once), so anything
+that can be worked out ahead of time is kept on the node.
+"""
+
+from __future__ import annotations
+
+
+class Node:
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        fields = ", ".join(f"{k}={getattr(self, k)!r}" for k in self.__slots__)
+        return f"{type(self).__name__}({fields})"
+
+
+# ---- word parts ---------------------------------------------------------
+
+
+class Lit(Node):
+    """Unquoted literal text (subject to brace expansion and globbing)."""
+
+    __slots__ = ("text",)
+
+    def __init__(self, text: str):
+        self.text = text
+
+
+class Quoted(Node):
+    """Text that came from quotes or a backslash: never split or globbed."""
+
+    __slots__ = ("text",)
+
+    def __init__(self, text: str):
+        self.text = text
+
+
+class DQ(Node):
+    """A double-quoted string: its expansions are not split or globbed."""
+
+    __slots__ = ("parts",)
+
+    def __init__(self, parts: list):
+        self.parts = parts
+
+
+class Tilde(Node):
+    """A leading ``~`` or ``~user``."""
+
+    __slots__ = ("user",)
+
+    def __init__(self, user: str):
+        self.user = user
+
+
+class Param(Node):
+    """``$name`` or ``${name OP arg}``; ``op`` is None for a plain reference."""
+
+    __slots__ = ("name", "op", "arg", "arg2")
+
+    def __init__(self, name: str, op: str | None = None, arg=None, arg2=None):
+        self.name = name
+        self.op = op
+        self.arg = arg
+        self.arg2 = arg2
+
+
+class CmdSub(Node):
+    """``$(...)`` or a backquoted command."""
+
+    __slots__ = ("body",)
+
+    def __init__(self, body):
+        self.body = body
+
+
+class Arith(Node):
+    """``$((...))``: ``text`` is evaluated after its own $-expansions."""
+
+    __slots__ = ("text", "line", "word")
+
+    def __init__(self, text: str, line: int):
+        self.text = text
+        self.line = line
+        self.word = None  # the text parsed as a word, when it needs expanding
+
+
+class Word(Node):
+    """One shell word. ``literal`` is set when the word expands to itself."""
+
+    __slots__ = ("parts", "raw", "literal", "braced", "plain")
+
+    def __init__(self, parts: list, raw: str):
+        self.parts = parts
+        self.raw = raw
+        self.literal = None
+        self.braced = None  # brace-expanded words, computed on first use
+        # only literal text and plain $name: the expander's fast path may apply
+        self.plain = all(
+            (type(p) is Lit and not any(c in p.text for c in "*?[{"))
+            or type(p) is Quoted
+            or (type(p) is Param and p.op is None and p.name not in "@*")
+            for p in parts
+        )
+        if len(parts) == 1 and type(parts[0]) is Lit:
+            text = parts[0].text
+            if not any(c in text for c in "*?[{"):
+                self.literal = text
+        elif all(type(p) is Quoted for p in parts):
+            self.literal = "".join(p.text for p in parts)
+
+
+# ---- commands -----------------------------------------------------------
+
+
+class Assign(Node):
+    __slots__ = ("name", "value", "append")
+
+    def __init__(self, name: str, value: Word, append: bool):
+        self.name = name
+        self.value = value
+        self.append = append
+
+
+class HereDoc(Node):
+    """A here-document; the lexer fills ``body`` when it reaches the next line."""
+
+    __slots__ = ("delim", "strip_tabs", "quoted", "body", "line")
+
+    def __init__(self, delim: str, strip_tabs: bool, quoted: bool, line: int):
+        self.delim = delim
+        self.strip_tabs = strip_tabs
+        self.quoted = quoted
+        self.body: Word | None = None
+        self.line = line
+
+
+class Redir(Node):
+    """``fd OP target``; ``target`` is a Word, or a HereDoc for ``<<``."""
+
+    __slots__ = ("fd", "op", "target")
+
+    def __init__(self, fd: int | None, op: str, target):
+        self.fd = fd
+        self.op = op
+        self.target = target
+
+
+class Simple(Node):
+    __slots__ = ("assigns", "words", "redirs", "line")
+
+    def __init__(self, assigns: list, words: list, redirs: list, line: int):
+        self.assigns = assigns
+        self.words = words
+        self.redirs = redirs
+        self.line = line
+
+
+class Pipeline(Node):
+    """``[time] [!] cmd | cmd ...``."""
+
+    __slots__ = ("cmds", "negate", "line", "timed")
+
+    def __init__(self, cmds: list, negate: bool, line: int, timed: bool = False):
+        self.cmds = cmds
+        self.negate = negate
+        self.line = line
+        self.timed = timed
+
+
+class AndOr(Node):
+    """``first (&&|| rest)*``: ``rest`` is a list of (op, pipeline)."""
+
+    __slots__ = ("first", "rest")
+
+    def __init__(self, first, rest: list):
+        self.first = first
+        self.rest = rest
+
+
+class CmdList(Node):
+    """Commands run in order: ``items`` is a list of (and_or, background)."""
+
+    __slots__ = ("items",)
+
+    def __init__(self, items: list):
+        self.items = items
+
+
+class Compound(Node):
+    """Base of commands that may carry trailing redirections."""
+
+    __slots__ = ()
+
+
+class Group(Compound):
+    __slots__ = ("body", "redirs", "line")
+
+    def __init__(self, body: CmdList, line: int):
+        self.body = body
+        self.redirs: list = []
+        self.line = line
+
+
+class Subshell(Compound):
+    __slots__ = ("body", "redirs", "line")
+
+    def __init__(self, body: CmdList, line: int):
+        self.body = body
+        self.redirs: list = []
+        self.line = line
+
+
+class If(Compound):
+    """``clauses`` is a list of (condition, body); ``orelse`` may be None."""
+
+    __slots__ = ("clauses", "orelse", "redirs", "line")
+
+    def __init__(self, clauses: list, orelse, line: int):
+        self.clauses = clauses
+        self.orelse = orelse
+        self.redirs: list = []
+        self.line = line
+
+
+class Loop(Compound):
+    """``while`` (until=False) or ``until`` loop."""
+
+    __slots__ = ("cond", "body", "until", "redirs", "line")
+
+    def __init__(self, cond: CmdList, body: CmdList, until: bool, line: int):
+        self.cond = cond
+        self.body = body
+        self.until = until
+        self.redirs: list = []
+        self.line = line
+
+
+class For(Compound):
+    """``for var in words``; ``words`` None means ``"$@"``."""
+
+    __slots__ = ("var", "words", "body", "redirs", "line")
+
+    def __init__(self, var: str, words, body: CmdList, line: int):
+        self.var = var
+        self.words = words
+        self.body = body
+        self.redirs: list = []
+        self.line = line
+
+
+class ArithFor(Compound):
+    __slots__ = ("init", "cond", "step", "body", "redirs", "line")
+
+    def __init__(self, init: str, cond: str, step: str, body: CmdList, line: int):
+        self.init = init
+        self.cond = cond
+        self.step = step
+        self.body = body
+        self.redirs: list = []
+        self.line = line
+
+
+class Case(Compound):
+    """``items`` is a list of (patterns, body, terminator)."""
+
+    __slots__ = ("word", "items", "redirs", "line")
+
+    def __init__(self, word: Word, items: list, line: int):
+        self.word = word
+        self.items = items
+        self.redirs: list = []
+        self.line = line
+
+
+class ArithCmd(Compound):
+    """``(( expr ))``: status 0 when the value is non-zero."""
+
+    __slots__ = ("expr", "redirs", "line")
+
+    def __init__(self, expr: Arith, line: int):
+        self.expr = expr
+        self.redirs: list = []
+        self.line = line
+
+
+class CondCmd(Compound):
+    """``[[ ... ]]``: the words are evaluated like ``test`` with bash extras."""
+
+    __slots__ = ("words", "redirs", "line")
+
+    def __init__(self, words: list, line: int):
+        self.words = words
+        self.redirs: list = []
+        self.line = line
+
+
+class FuncDef(Node):
+    __slots__ = ("name", "body", "line")
+
+    def __init__(self, name: str, body, line: int):
+        self.name = name
+        self.body = body
+        self.line = line

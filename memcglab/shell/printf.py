@@ -1,0 +1,144 @@
+"""``printf`` formatting and ``echo -e`` escapes, shared by the builtins and /usr/bin/printf."""
+
+from __future__ import annotations
+
+import re
+
+SPEC = re.compile(r"%([-+ #0]*)(\*|\d+)?(?:\.(\*|\d*))?([diouxXeEfFgGcsbq%])")
+ESCAPES = {"a": "\a", "b": "\b", "e": "\x1b", "E": "\x1b", "f": "\f", "n": "\n", "r": "\r",
+           "t": "\t", "v": "\v", "\\": "\\", '"': '"', "'": "'"}
+
+
+def backslash_escapes(text: str, echo: bool = False) -> tuple[str, bool]:
+    """Interpret C escapes; returns (text, stop) where ``\\c`` asks to stop output."""
+    if "\\" not in text:
+        return text, False
+    out: list[str] = []
+    i, n = 0, len(text)
+    while i < n:
+        c = text[i]
+        if c != "\\" or i + 1 >= n:
+            out.append(c)
+            i += 1
+            continue
+        e = text[i + 1]
+        if e == "c":
+            return "".join(out), True
+        if e in ESCAPES and not (echo and e in "\"'"):
+            out.append(ESCAPES[e])
+            i += 2
+        elif e == "x":
+            m = re.match(r"[0-9a-fA-F]{1,2}", text[i + 2:])
+            if m:
+                out.append(chr(int(m.group(), 16)))
+                i += 2 + m.end()
+            else:
+                out.append("\\x")
+                i += 2
+        elif e in "01234567":
+            if echo and e != "0":
+                out.append("\\" + e)
+                i += 2
+            elif echo:  # echo -e and %b take \0NNN
+                m = re.match(r"[0-7]{0,3}", text[i + 2:])
+                out.append(chr(int(m.group() or "0", 8) & 0xFF))
+                i += 2 + m.end()
+            else:  # a printf format takes \NNN
+                m = re.match(r"[0-7]{1,3}", text[i + 1:])
+                out.append(chr(int(m.group(), 8) & 0xFF))
+                i += 1 + m.end()
+        else:
+            out.append("\\" + e)
+            i += 2
+    return "".join(out), False
+
+
+class PrintfError(Exception):
+    pass
+
+
+def _number(arg: str, errors: list[str]) -> int:
+    if arg[:1] in ("'", '"'):
+        return ord(arg[1]) if len(arg) > 1 else 0
+    text = arg.strip()
+    try:
+        if text.lower().startswith(("0x", "-0x")):
+            return int(text, 16)
+        if len(text) > 1 and text.lstrip("-+").startswith("0") and text.lstrip("-+").isdigit():
+            return int(text, 8)
+        return int(text or "0")
+    except ValueError:
+        m = re.match(r"[-+]?\d+", text)
+        errors.append(f"{arg}: invalid number")
+        return int(m.group()) if m else 0
+
+
+def _float(arg: str, errors: list[str]) -> float:
+    try:
+        return float(arg or "0")
+    except ValueError:
+        errors.append(f"{arg}: invalid number")
+        return 0.0
+
+
+def shell_quote(text: str) -> str:
+    if text and re.fullmatch(r"[A-Za-z0-9_./:=+,@%^-]+", text):
+        return text
+    if not text:
+        return "''"
+    return "".join("\\" + c if not (c.isalnum() or c in "_./:=+,@%^-") else c for c in text)
+
+
+def format_printf(fmt: str, args: list[str]) -> tuple[str, list[str]]:
+    """Apply ``fmt`` to ``args`` (reusing it while arguments remain): (output, errors)."""
+    out: list[str] = []
+    errors: list[str] = []
+    args = list(args)
+    while True:
+        consumed = 0
+        pos = 0
+        stop = False
+        for m in SPEC.finditer(fmt):
+            text, stop = backslash_escapes(fmt[pos:m.start()])
+            out.append(text)
+            if stop:
+                break
+            pos = m.end()
+            flags, width, precision, conv = m.groups()
+            if conv == "%":
+                out.append("%")
+                continue
+            if width == "*":
+                width = str(_number(args.pop(0), errors)) if args else "0"
+                consumed += 1
+            if precision == "*":
+                precision = str(_number(args.pop(0), errors)) if args else "0"
+                consumed += 1
+            arg = args.pop(0) if args else None
+            if arg is not None:
+                consumed += 1
+            spec = "%" + flags + (width or "") + ("." + precision if precision is not None else "")
+            if conv in "sbq":
+                value = arg or ""
+                if conv == "b":
+                    value, stop = backslash_escapes(value, echo=True)
+                elif conv == "q":
+                    value = shell_quote(value)
+                out.append((spec + "s") % value)
+                if stop:
+                    break
+            elif conv == "c":
+                out.append((spec + "s") % (arg or "")[:1])
+            elif conv in "diouxX":
+                value = _number(arg or "0", errors)
+                if conv in "ou" or conv in "xX":
+                    value &= 0xFFFFFFFFFFFFFFFF if value < 0 else value
+                out.append((spec + ("d" if conv in "iu" else conv)) % value)
+            else:
+                out.append((spec + conv) % _float(arg or "0", errors))
+        else:
+            text, stop = backslash_escapes(fmt[pos:])
+            out.append(text)
+        if stop or not args or consumed == 0:
+            break
+    return "".join(out), errors

@@ -1,0 +1,32 @@
+#!/bin/bash
+# A backgrounded sleeping task started in the cgroup, moved out without move_charge.
+# cgroup v1, 30 iterations. Prints '== label' then the /proc/cgroups memory line
+# (num_cgroups counts live + dying cgroups). Compared with the model by tests/fidelity.
+echo '== before'
+cat /proc/cgroups | grep memory
+for i in {1..30}
+do
+mkdir /sys/fs/cgroup/memory/test$i
+echo $$ > /sys/fs/cgroup/memory/test$i/cgroup.procs
+sleep 3600 & pid=$!
+echo $$ > /sys/fs/cgroup/memory/cgroup.procs
+echo $pid > /sys/fs/cgroup/memory/cgroup.procs
+rmdir /sys/fs/cgroup/memory/test$i
+done
+echo '== after'
+cat /proc/cgroups | grep memory
+echo 3 > /proc/sys/vm/drop_caches
+sleep 1
+echo '== after drop_caches'
+cat /proc/cgroups | grep memory
+sync
+echo 3 > /proc/sys/vm/drop_caches
+sleep 1
+echo '== after sync+drop_caches'
+cat /proc/cgroups | grep memory
+kill $(jobs -p); wait
+sync
+echo 3 > /proc/sys/vm/drop_caches
+sleep 1
+echo '== after cleanup'
+cat /proc/cgroups | grep memory
