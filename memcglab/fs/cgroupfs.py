@@ -67,6 +67,9 @@ class CgroupDir(Node):
         child = self.cgroup.children.get(name)
         if child is not None:
             return CgroupDir(self.machine, child)
+        if not name.startswith("memory."):
+            # Core files are cheap to build; most lookups (cgroup.procs) stop here.
+            return _core_files(self.machine, self.cgroup).get(name)
         return self._files().get(name)
 
     def listdir(self) -> list[str]:

@@ -30,7 +30,7 @@ from memcglab.kernel.folio import (
     folio_memcg,
 )
 from memcglab.kernel.memcontrol import GFP_NOFAIL, MemcgController, MemCgroup
-from memcglab.kernel.objcg import ObjCgroup
+from memcglab.kernel.objcg import ObjCgroup, obj_cgroup_get, obj_cgroup_put
 from memcglab.kernel.page_counter import PAGE_SIZE, memparse
 from memcglab.kernel.profiles import DEFAULT_KERNEL, KernelProfile, get_profile
 from memcglab.kernel.rcu import Clock
@@ -103,7 +103,7 @@ class Machine:
         self._swap_free = list(range(self.swap_total - 1, -1, -1))
         self.tasks: dict[int, Task] = {}
         self._next_pid = 1
-        self._dirty: dict[Folio, AddressSpace] = {}  # dirty page-cache folios
+        self._dirty: dict[AddressSpace, dict[Folio, None]] = {}  # dirty folios per inode
         self._inode_dirtied: dict[AddressSpace, float] = {}  # inode -> dirtied_when
         self.check_invariants = check_invariants
         self.drop_caches_count = 0
@@ -265,18 +265,27 @@ class Machine:
         memcg = self.task_memcg(t)
         ctl = self.memcg
         mm = t.mm
-        if nr > 1 and not self.profile.lru_via_objcg and ctl.try_charge_memcg(memcg, nr):
-            if self.profile.lru_pins_css:
+        nid = t.cpu % self.nr_nodes
+        if nr > 1 and ctl.try_charge_memcg(memcg, nr):
+            owner = memcg
+            if self.profile.lru_via_objcg:
+                owner = ctl.get_obj_cgroup_from_memcg(memcg, nid)
+                obj_cgroup_get(owner, nr - 1)
+            elif self.profile.lru_pins_css:
                 self.core.css_get(memcg.css, "folio", nr)
             ctl._v1_event(memcg, "pgpgin", nr)
-            nid = t.cpu % self.nr_nodes
+            batch = []
             for _ in range(nr):
                 folio = Folio(PG_ANON | PG_SWAPBACKED, nid=nid)
-                folio.memcg_data = memcg
+                folio.memcg_data = owner
                 folio.mapping = mm
                 folio.index = len(mm.anon)
                 mm.anon.append(folio)
-                lrumod.folio_add_lru(folio)
+                batch.append(folio)
+            lruvec = lrumod.mem_cgroup_lruvec(memcg, nid)
+            lruvec.lock_depth += 1
+            lrumod.lruvec_add_folios(lruvec, batch)
+            lruvec.lock_depth -= 1
             memcg.stat["anon"] += nr * PAGE_SIZE
             memcg.stat["pgfault"] += nr
             self.mem.alloc("anon", nr)
@@ -323,21 +332,30 @@ class Machine:
             if not isinstance(entry, Folio):
                 self.free_swap_slot(entry.slot)
                 continue
-            if entry.memcg_data is None or type(entry.memcg_data) is ObjCgroup:
+            if entry.memcg_data is None or entry.lru < 0:
                 self.free_lru_folio(entry)
                 continue
-            lrumod.folio_del_lru(entry)
-            g = gather.setdefault(id(entry.memcg_data), [entry.memcg_data, 0])
+            g = gather.setdefault((id(entry.memcg_data), entry.nid),
+                                  [entry.memcg_data, 0, []])
             g[1] += 1
-            entry.memcg_data = None
-        for memcg, nr in gather.values():
+            g[2].append(entry)
+        for owner, nr, folios in gather.values():
+            memcg = folio_memcg(folios[0])
+            lruvec = lrumod.mem_cgroup_lruvec(memcg, folios[0].nid)
+            lruvec.lock_depth += 1
+            lrumod.lruvec_del_folios(lruvec, folios)
+            lruvec.lock_depth -= 1
+            for folio in folios:
+                folio.memcg_data = None
             # uncharge_batch(): one page_counter update and one css_put per memcg.
             memcg.stat["anon"] -= nr * PAGE_SIZE
             self.mem.free("anon", nr)
             self.memcg.uncharge_pages(memcg, nr)
             self.memcg._v1_event(memcg, "pgpgout", nr)
-            if self.profile.lru_pins_css:
-                self.core.css_put(memcg.css, "folio", nr)
+            if type(owner) is ObjCgroup:
+                obj_cgroup_put(owner, nr)
+            elif self.profile.lru_pins_css:
+                self.core.css_put(owner.css, "folio", nr)
         for folio in mm.pagetables:
             self.memcg.memcg_kmem_uncharge_page(folio, "pagetables", PAGE_SIZE)
             self.mem.free("pagetables")
@@ -407,7 +425,7 @@ class Machine:
         if for_write and not shmem and not entry.flags & PG_DIRTY:
             entry.flags |= PG_DIRTY
             self.memcg.mod_folio_state(entry, "file_dirty", 1)
-            self._dirty[entry] = mapping
+            self._dirty.setdefault(mapping, {})[entry] = None
             # __mark_inode_dirty(): an inode's dirtied_when is set when it turns dirty.
             self._inode_dirtied.setdefault(mapping, self.clock.now)
         return entry
@@ -429,14 +447,17 @@ class Machine:
         if not folio.flags & PG_DIRTY:
             return
         folio.flags &= ~PG_DIRTY
-        mapping = self._dirty.pop(folio, None)
         self.memcg.mod_folio_state(folio, "file_dirty", -1)
-        if mapping is not None and not any(
-                isinstance(f, Folio) and f.flags & PG_DIRTY for f in mapping.pages.values()):
-            self._inode_dirtied.pop(mapping, None)
+        mapping = folio.mapping
+        dirty = self._dirty.get(mapping)
+        if dirty is not None:
+            dirty.pop(folio, None)
+            if not dirty:
+                del self._dirty[mapping]
+                self._inode_dirtied.pop(mapping, None)
 
     def _writeback_inode(self, mapping: AddressSpace) -> None:
-        for folio in [f for f, m in self._dirty.items() if m is mapping]:
+        for folio in list(self._dirty.get(mapping, ())):
             self.writeback_folio(folio)
         self._inode_dirtied.pop(mapping, None)
 
@@ -472,7 +493,6 @@ class Machine:
             self.memcg.memcg1_swapout(folio, slot)
         else:
             self.free_lru_folio(folio)
-        self.mem.alloc("swap_used")
         table[key] = SwapSlot(slot)
         return True
 
@@ -488,7 +508,6 @@ class Machine:
     def free_swap_slot(self, slot: int) -> None:
         self.memcg.mem_cgroup_uncharge_swap(slot)
         self._swap_free.append(slot)
-        self.mem.free("swap_used")
 
     @property
     def swap_free_pages(self) -> int:
@@ -771,7 +790,8 @@ class Machine:
         return sh.run(script)
 
     def dirty_folios(self):
-        return iter(self._dirty)
+        for folios in self._dirty.values():
+            yield from folios
 
     def page_cache_mappings(self):
         for fs in (self.rootfs, self.tmpfs, self.shmfs):

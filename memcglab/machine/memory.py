@@ -29,11 +29,12 @@ class PhysicalMemory:
         self.wmark_high = self.wmark_min * 3 // 2
         self.reclaim: Callable[[int], int] = lambda nr: 0
         self._in_reclaim = False
+        self._pages_total = 0
+        self._bytes_total = 0
 
     @property
     def used_pages(self) -> int:
-        obj_pages = -(-sum(self.bytes.values()) // PAGE_SIZE)
-        return self.reserved_pages + sum(self.pages.values()) + obj_pages
+        return self.reserved_pages + self._pages_total + -(-self._bytes_total // PAGE_SIZE)
 
     @property
     def free_pages(self) -> int:
@@ -41,17 +42,21 @@ class PhysicalMemory:
 
     def alloc(self, kind: str, nr: int = 1) -> None:
         self.pages[kind] += nr
+        self._pages_total += nr
         self._balance()
 
     def free(self, kind: str, nr: int = 1) -> None:
         self.pages[kind] -= nr
+        self._pages_total -= nr
 
     def alloc_bytes(self, kind: str, nr: int) -> None:
         self.bytes[kind] += nr
+        self._bytes_total += nr
         self._balance()
 
     def free_bytes(self, kind: str, nr: int) -> None:
         self.bytes[kind] -= nr
+        self._bytes_total -= nr
 
     def _balance(self) -> None:
         """kswapd: below the low watermark, reclaim up to the high watermark."""

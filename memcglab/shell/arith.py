@@ -71,8 +71,9 @@ class _Parser:
             if m is None or m.end() == pos:
                 if text[pos:].strip() == "":
                     break
+                token = text[pos:].strip()
                 raise ArithError(
-                    f"syntax error: invalid arithmetic operator (error token is \"{text[pos:].strip()}\")")
+                    f"syntax error: invalid arithmetic operator (error token is \"{token}\")")
             kind = m.lastgroup
             self.tokens.append((kind, m.group(kind), m.start(kind)))
             pos = m.end()

@@ -12,7 +12,9 @@ import re
 
 from .nodes import Lit, Word
 
-SEQUENCE = re.compile(r"^(-?\d+)\.\.(-?\d+)(?:\.\.(-?\d+))?$|^([a-zA-Z])\.\.([a-zA-Z])(?:\.\.(-?\d+))?$")
+SEQUENCE = re.compile(
+    r"^(-?\d+)\.\.(-?\d+)(?:\.\.(-?\d+))?$|^([a-zA-Z])\.\.([a-zA-Z])(?:\.\.(-?\d+))?$"
+)
 MAX_WORDS = 1_000_000
 
 
@@ -74,7 +76,8 @@ def _sequence(body: list) -> list[str] | None:
         if abs(hi - lo) // step > MAX_WORDS:
             return None
         width = 0
-        if any(t.lstrip("-").startswith("0") and len(t.lstrip("-")) > 1 for t in (lo_text, hi_text)):
+        digits = (lo_text.lstrip("-"), hi_text.lstrip("-"))
+        if any(d.startswith("0") and len(d) > 1 for d in digits):
             width = max(len(lo_text), len(hi_text))
         values = range(lo, hi + 1, step) if lo <= hi else range(lo, hi - 1, -step)
         if width:

@@ -172,11 +172,16 @@ def b_pwd(proc, argv):
     return _write(proc, "pwd", proc.cwd + "\n")
 
 
+def _is_name(text: str) -> bool:
+    return bool(text) and not text[0].isdigit() and text.replace("_", "a").isalnum() \
+        and text.isascii()
+
+
 def _assign_args(proc, name: str, args: list[str], each) -> int:
     status = 0
     for arg in args:
         var, eq, value = arg.partition("=")
-        if not var or not (var[0].isalpha() or var[0] == "_") or not var.replace("_", "a").isalnum():
+        if not _is_name(var):
             proc.error(f"{name}: `{arg}': not a valid identifier")
             status = 1
             continue

@@ -12,8 +12,8 @@ from functools import lru_cache
 GLOB_CHARS = frozenset("*?[")
 CLASSES = {
     "alpha": "a-zA-Z", "digit": "0-9", "alnum": "a-zA-Z0-9", "upper": "A-Z", "lower": "a-z",
-    "space": r" \t\n\r\f\v", "blank": r" \t", "punct": re.escape("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~"),
-    "xdigit": "0-9a-fA-F", "word": "a-zA-Z0-9_",
+    "space": r" \t\n\r\f\v", "blank": r" \t", "xdigit": "0-9a-fA-F", "word": "a-zA-Z0-9_",
+    "punct": re.escape("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~"),
 }
 
 

@@ -170,4 +170,4 @@ def split_options(args: list[str], with_value: str = "") -> tuple[dict, list[str
     return opts, rest
 
 
-from . import awk, files, procs, text  # noqa: E402,F401  (registers the programs)
+from . import awk, files, procs, textproc  # noqa: E402,F401  (registers the programs)

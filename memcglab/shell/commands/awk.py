@@ -15,7 +15,7 @@ import re
 
 from ..printf import format_printf
 from . import UsageError, command
-from .text import decode, posix_regex
+from .textproc import decode, posix_regex
 
 TOKEN = re.compile(r"""
     (?P<ws>[ \t]+|\\\n|\#[^\n]*)

@@ -735,32 +735,33 @@ def sed(ctx) -> int:
     return status
 
 
+def _sed_hit(addr, number: int, last: bool, line: str) -> bool:
+    kind, value = addr
+    if kind == "line":
+        return number == value
+    if kind == "last":
+        return last
+    return value.search(line) is not None
+
+
 def _sed_run(program: list[tuple], lines: list[str], quiet: bool) -> str:
     out: list[str] = []
     active = [False] * len(program)
     for number, line in enumerate(lines, 1):
         last = number == len(lines)
 
-        def hit(addr) -> bool:
-            kind, value = addr
-            if kind == "line":
-                return number == value
-            if kind == "last":
-                return last
-            return value.search(line) is not None
-
         deleted = quit_now = False
         for index, ((start, end, negate), cmd, arg) in enumerate(program):
             if start is None:
                 selected = True
             elif end is None:
-                selected = hit(start)
+                selected = _sed_hit(start, number, last, line)
             elif active[index]:
                 selected = True
-                if hit(end) or (end[0] == "line" and number >= end[1]):
+                if _sed_hit(end, number, last, line) or (end[0] == "line" and number >= end[1]):
                     active[index] = False
             else:
-                selected = hit(start)
+                selected = _sed_hit(start, number, last, line)
                 active[index] = selected and not (end[0] == "line" and number >= end[1])
             if selected == negate:
                 continue
