@@ -34,6 +34,9 @@ if TYPE_CHECKING:
 
 # Controllers of Debian's 6.x kernels in ssid order (include/linux/cgroup_subsys.h).
 V2_CONTROLLERS = ("cpuset", "cpu", "io", "memory", "hugetlb", "pids", "rdma", "misc")
+# cgroup.stat's per-subsystem lines: v2-bound controllers (perf_event is implicit).
+CGROUP_STAT_SUBSYS = ("cpuset", "cpu", "io", "memory", "perf_event", "hugetlb", "pids", "rdma",
+                      "misc")
 UNLIMITED_V1 = PAGE_COUNTER_MAX * PAGE_SIZE
 
 
@@ -167,6 +170,7 @@ def _core_files(machine: Machine, cg: Cgroup) -> dict[str, AttrNode]:
                                            _max_write(cg, "max_descendants"), 0o644),
         "cgroup.max.depth": AttrNode(lambda: _max_text(cg.max_depth),
                                      _max_write(cg, "max_depth"), 0o644),
+        "cgroup.pressure": AttrNode(lambda: "1\n", lambda t, s: None, 0o644),
     })
     if cg.parent is not None:
         files["cgroup.events"] = AttrNode(
@@ -220,13 +224,19 @@ def _cgroup_stat(cg: Cgroup, subsys_lines: bool) -> str:
     """cgroup_stat_show(); 6.12+ adds nr_subsys_* and nr_dying_subsys_*."""
     lines = [f"nr_descendants {cg.nr_descendants}\n"]
     if subsys_lines:
-        for ss in V2_CONTROLLERS:
-            css = cg.subsys.get(ss)
-            n = _live_css_descendants(css) + 1 if css is not None else 0
+        for ss in CGROUP_STAT_SUBSYS:
+            if ss == "memory":
+                css = cg.subsys.get(ss)
+                n = _live_css_descendants(css) + 1 if css is not None else 0
+            elif ss == "perf_event":
+                n = cg.nr_descendants + 1  # implicit on v2: every cgroup has one
+            else:
+                n = 1 if cg.parent is None else 0  # not enabled below the root here
             lines.append(f"nr_subsys_{ss} {n}\n")
     lines.append(f"nr_dying_descendants {cg.nr_dying_descendants}\n")
     if subsys_lines:
-        lines += [f"nr_dying_subsys_{ss} {cg.nr_dying_subsys[ss]}\n" for ss in V2_CONTROLLERS]
+        lines += [f"nr_dying_subsys_{ss} {cg.nr_dying_subsys[ss]}\n"
+                  for ss in CGROUP_STAT_SUBSYS]
     return "".join(lines)
 
 
@@ -377,6 +387,8 @@ def _memory_files_v2(machine: Machine, cg: Cgroup, memcg: MemCgroup) -> dict[str
             lambda: "some avg10=0.00 avg60=0.00 avg300=0.00 total=0\n"
                     "full avg10=0.00 avg60=0.00 avg300=0.00 total=0\n", lambda t, s: None),
     }
+    if gen in ("6.12", "7.1"):
+        files["memory.zswap.writeback"] = AttrNode(lambda: "1\n", lambda t, s: None, 0o644)
     if cg.parent is None:
         return files
     mem, swap = memcg.memory, memcg.swap
@@ -409,7 +421,6 @@ def _memory_files_v2(machine: Machine, cg: Cgroup, memcg: MemCgroup) -> dict[str
     if gen in ("6.12", "7.1"):
         files["memory.swap.peak"] = AttrNode(lambda: f"{swap.watermark * PAGE_SIZE}\n",
                                              _peak_store(swap))
-        files["memory.zswap.writeback"] = AttrNode(lambda: "1\n", lambda t, s: None, 0o644)
     return files
 
 

@@ -53,7 +53,9 @@ def meminfo(machine: Machine) -> str:
     dirty = sum(1 for f in machine.dirty_folios())
     swap_total = machine.swap_total * kb
     swap_free = machine.swap_free_pages * kb
-    percpu = (PERCPU_BASE_BYTES + machine.memcg.percpu_bytes) // 1024
+    # The base already holds the root memcg's per-cpu data.
+    percpu = (PERCPU_BASE_BYTES + machine.memcg.percpu_bytes
+              - machine.memcg.percpu_bytes_per_memcg) // 1024
     free = mem.free_pages * kb
     rows = [
         ("MemTotal", mem.total_pages * kb),

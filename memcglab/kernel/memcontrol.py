@@ -187,6 +187,7 @@ class MemcgController(Subsystem):
         self.list_lrus: list[ListLru] = []
         self.memcgs: list[MemCgroup] = []  # allocated, not yet freed
         self.percpu_bytes = 0
+        self.percpu_bytes_per_memcg = MEMCG_PER_CPU_BYTES * nr_cpus
         self.struct_bytes = 0
         self.reparented_pages = 0  # <= 3.18 per-page reparenting work
         # Set by the machine: reclaim and OOM live above the kernel core.
@@ -201,7 +202,7 @@ class MemcgController(Subsystem):
         memcg.id = self._alloc_id()
         css.priv = memcg
         self.memcgs.append(memcg)
-        self.percpu_bytes += MEMCG_PER_CPU_BYTES * self.nr_cpus
+        self.percpu_bytes += self.percpu_bytes_per_memcg
         self.struct_bytes += MEMCG_FIXED_BYTES + MEMCG_PER_NODE_BYTES * self.nr_nodes
         if parent is None:
             self.root = memcg
@@ -272,7 +273,7 @@ class MemcgController(Subsystem):
                 obj_cgroup_put(pn.orig_objcg)
                 pn.orig_objcg = None
         self.memcgs.remove(memcg)
-        self.percpu_bytes -= MEMCG_PER_CPU_BYTES * self.nr_cpus
+        self.percpu_bytes -= self.percpu_bytes_per_memcg
         self.struct_bytes -= MEMCG_FIXED_BYTES + MEMCG_PER_NODE_BYTES * self.nr_nodes
 
     # ---- the private ID ----------------------------------------------------
@@ -546,7 +547,7 @@ class MemcgController(Subsystem):
         else:
             if not self._charge_kmem_direct(memcg, nr, gfp):
                 return False
-            self.core.css_get(memcg.css, "kmem page")
+            self.core.css_get(memcg.css, f"kmem page ({stat_item})")
             folio.memcg_data = memcg
         folio.flags |= PG_KMEM
         self.mod_memcg_state(folio_memcg(folio), stat_item, stat_bytes)
@@ -563,7 +564,7 @@ class MemcgController(Subsystem):
             obj_cgroup_put(d)
         else:
             self._uncharge_kmem_direct(d, folio.nr_pages)
-            self.core.css_put(d.css, "kmem page")
+            self.core.css_put(d.css, f"kmem page ({stat_item})")
 
     def _charge_kmem_direct(self, memcg: MemCgroup, nr: int, gfp: GfpFlags) -> bool:
         """Pre-5.13 kmem: the memcg itself; 3.8-era charges kmem first (seed 004)."""

@@ -1,0 +1,161 @@
+"""Issue 4: the files a real kernel shows, compared with Debian's 6.1 and 6.12 kernels.
+
+The expected texts are the raw outputs captured from real guests in docs/measurements/.
+"""
+
+import errno
+from pathlib import Path
+
+import pytest
+
+from memcglab import Machine
+from memcglab.shell.system import SysError
+
+MEASURED = Path(__file__).parent.parent / "docs" / "measurements"
+
+
+def measured(kernel_mode: str, name: str) -> str:
+    return (MEASURED / kernel_mode / "inventory" / name).read_text()
+
+
+def ours(names):
+    return sorted(n for n in names if n.startswith(("cgroup.", "memory.")) or "." not in n)
+
+
+@pytest.mark.parametrize("kernel,mode", [("6.1", "v1"), ("6.1", "v2"), ("6.12", "v2")])
+def test_proc_cgroups_text_matches_the_real_kernel(kernel, mode):
+    m = Machine(kernel=kernel, cgroup=mode)
+    assert m.read_file("/proc/cgroups") == measured(f"{kernel}-{mode}", "proc_cgroups.txt")
+    m.mkdir(m.init.pid, m.cgroupfs_path("child"))
+    assert m.read_file("/proc/cgroups") == measured(f"{kernel}-{mode}",
+                                                     "proc_cgroups_with_child.txt")
+
+
+@pytest.mark.parametrize("kernel,mode", [("6.1", "v1"), ("6.1", "v2"), ("6.12", "v2")])
+def test_cgroup_directory_listings_match(kernel, mode):
+    m = Machine(kernel=kernel, cgroup=mode)
+    m.mkdir(m.init.pid, m.cgroupfs_path("child"))
+    real_child = measured(f"{kernel}-{mode}", "child_files.txt").split()
+    real_root = measured(f"{kernel}-{mode}", "ls_root.txt").split()
+    assert ours(m.listdir(1, m.cgroupfs_path("child"))) == ours(real_child)
+    root = [n for n in m.listdir(1, m.cgroupfs_path()) if n != "child"]
+    assert ours(root) == ours(real_root)
+
+
+@pytest.mark.parametrize("kernel,mode", [("6.1", "v1"), ("6.1", "v2"), ("6.12", "v2")])
+def test_memory_stat_keys_in_kernel_order(kernel, mode):
+    m = Machine(kernel=kernel, cgroup=mode)
+    m.mkdir(m.init.pid, m.cgroupfs_path("child"))
+    text = m.read_file(m.cgroupfs_path("child/memory.stat"))
+    real = measured(f"{kernel}-{mode}", "child_memory.stat_shell_inside.txt")
+    assert [ln.split()[0] for ln in text.splitlines()] == \
+        [ln.split()[0] for ln in real.splitlines() if not ln.startswith("rc=")]
+
+
+def test_cgroup_stat_6_12_format():
+    m = Machine(kernel="6.12", cgroup="v2")
+    m.mkdir(m.init.pid, m.cgroupfs_path("child"))
+    real = measured("6.12-v2", "root_cgroup.stat_with_child.txt")
+    ours_text = m.read_file(m.cgroupfs_path("cgroup.stat"))
+    keys = [ln.split()[0] for ln in ours_text.splitlines()]
+    assert keys == [ln.split()[0] for ln in real.splitlines()]
+    assert "nr_subsys_memory 2\n" in ours_text
+    assert "nr_dying_subsys_memory 0\n" in ours_text
+
+
+def test_cgroup_stat_6_1_has_only_two_keys():
+    m = Machine(kernel="6.1", cgroup="v2")
+    assert m.read_file(m.cgroupfs_path("cgroup.stat")) == \
+        "nr_descendants 0\nnr_dying_descendants 0\n"
+
+
+def test_meminfo_has_the_real_keys_in_order():
+    m = Machine(kernel="6.1", cgroup="v1")
+    real = [ln.split(":")[0] for ln in measured("6.1-v1", "meminfo.txt").splitlines()]
+    model = [ln.split(":")[0] for ln in m.read_file("/proc/meminfo").splitlines()]
+    assert model == [k for k in real if not k.startswith("DirectMap")]
+    assert "Percpu:              520 kB" in m.read_file("/proc/meminfo")
+
+
+# (kernel, mode, file, valid write, read back, invalid write, errno)
+WRITES = [
+    ("6.1", "v2", "memory.max", "1M", "1048576\n", "abc", errno.EINVAL),
+    ("6.1", "v2", "memory.max", "1234567", "1232896\n", "-1", errno.EINVAL),
+    ("6.1", "v2", "memory.max", "max", "max\n", "1M junk", errno.EINVAL),
+    ("6.1", "v2", "memory.high", "64K", "65536\n", "", None),
+    ("6.1", "v2", "memory.low", "2M", "2097152\n", "x", errno.EINVAL),
+    ("6.1", "v2", "memory.min", "0x100000", "1048576\n", "1Q", errno.EINVAL),
+    ("6.1", "v2", "memory.oom.group", "1", "1\n", "2", errno.EINVAL),
+    ("6.1", "v2", "memory.swap.max", "max", "max\n", "many", errno.EINVAL),
+    ("6.1", "v2", "cgroup.max.descendants", "5", "5\n", "-3", errno.EINVAL),
+    ("6.1", "v2", "cgroup.subtree_control", "+memory", "memory\n", "+bogus", errno.EINVAL),
+    ("6.1", "v1", "memory.limit_in_bytes", "1M", "1048576\n", "abc", errno.EINVAL),
+    ("6.1", "v1", "memory.limit_in_bytes", "-1", "9223372036854771712\n", "1k2", errno.EINVAL),
+    ("6.1", "v1", "memory.kmem.limit_in_bytes", "1M", "9223372036854771712\n", "x",
+     errno.EINVAL),
+    ("6.1", "v1", "memory.move_charge_at_immigrate", "3", "3\n", "4", errno.EINVAL),
+    ("6.1", "v1", "memory.use_hierarchy", "1", "1\n", "0", errno.EINVAL),
+    ("6.1", "v1", "memory.swappiness", "101", "101\n", "201", errno.EINVAL),
+    ("6.1", "v1", "memory.oom_control", "1", "oom_kill_disable 1\nunder_oom 0\noom_kill 0\n",
+     "2", errno.EINVAL),
+    ("6.1", "v1", "memory.soft_limit_in_bytes", "4K", "4096\n", "?", errno.EINVAL),
+    ("6.12", "v2", "memory.peak", "reset", None, None, None),
+    ("7.1", "v1", "memory.move_charge_at_immigrate", "0", "0\n", "1", errno.EINVAL),
+]
+
+
+@pytest.mark.parametrize("kernel,mode,name,good,back,bad,err", WRITES)
+def test_cgroupfs_writes(kernel, mode, name, good, back, bad, err):
+    m = Machine(kernel=kernel, cgroup=mode)
+    m.mkdir(m.init.pid, m.cgroupfs_path("child"))
+    path = m.cgroupfs_path("child/" + name)
+    m.write_file(path, good)
+    if back is not None:
+        assert m.read_file(path) == back
+    if bad is not None and err is not None:
+        with pytest.raises(SysError) as e:
+            m.write_file(path, bad)
+        assert e.value.errno == err
+
+
+def test_rereading_regenerates_the_text():
+    from memcglab.shell.system import O_RDONLY
+
+    m = Machine(kernel="6.1", cgroup="v2")
+    m.mkdir(1, m.cgroupfs_path("a"))
+    f = m.open(1, m.cgroupfs_path("a/memory.max"), O_RDONLY)
+    assert m.read(1, f) == b"max\n"
+    m.write_file(m.cgroupfs_path("a/memory.max"), "8K")
+    f.offset = 0
+    assert m.read(1, f) == b"8192\n"
+
+
+@pytest.mark.parametrize("mode", ["v1", "v2"])
+def test_rmdir_and_mkdir_errnos(mode):
+    m = Machine(kernel="6.1", cgroup=mode)
+    pid = m.spawn("/", "t")
+    m.mkdir(pid, m.cgroupfs_path("a"))
+    with pytest.raises(SysError) as e:
+        m.mkdir(pid, m.cgroupfs_path("a"))
+    assert e.value.errno == errno.EEXIST
+    m.write_file(m.cgroupfs_path("a/cgroup.procs"), str(pid), pid=pid)
+    with pytest.raises(SysError) as e:
+        m.rmdir(pid, m.cgroupfs_path("a"))
+    assert e.value.errno == errno.EBUSY
+    with pytest.raises(SysError) as e:
+        m.rmdir(pid, m.cgroupfs_path("nope"))
+    assert e.value.errno == errno.ENOENT
+    with pytest.raises(SysError) as e:
+        m.write_file(m.cgroupfs_path("cgroup.procs"), "999999")
+    assert e.value.errno == errno.ESRCH
+
+
+def test_v1_limit_below_unreclaimable_usage_is_ebusy():
+    m = Machine(kernel="6.1", cgroup="v1")
+    pid = m.spawn("/", "t")
+    m.mkdir(pid, m.cgroupfs_path("a"))
+    m.write_file(m.cgroupfs_path("a/cgroup.procs"), str(pid), pid=pid)
+    m.touch_anon(pid, 1 << 20)  # anon, and no swap: cannot be reclaimed
+    with pytest.raises(SysError) as e:
+        m.write_file(m.cgroupfs_path("a/memory.limit_in_bytes"), "64K")
+    assert e.value.errno == errno.EBUSY

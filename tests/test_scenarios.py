@@ -1,0 +1,113 @@
+"""Issue 5 acceptance: the seed scripts, verbatim, through the shell and the CLI."""
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from memcglab.cli import main, scenario_text
+from memcglab.runner import RunOptions, run_script
+
+SEED0 = "seed000-eliminate-dying-memcg.sh"
+SEED1 = "seed001-kmem-kernel-stack.sh"
+
+
+def memory_counts(stdout: str) -> list[int]:
+    return [int(ln.split("\t")[2]) for ln in stdout.splitlines() if ln.startswith("memory")]
+
+
+@pytest.fixture(scope="module")
+def seed0_runs():
+    text = scenario_text(SEED0)
+    # Keep the log file so the pins survive the script's final `rm -f temp log`.
+    return {k: run_script(text, k) for k in ("6.1", "7.1")}
+
+
+def test_seed000_verbatim_grows_on_6_1(seed0_runs):
+    r = seed0_runs["6.1"]
+    assert r.exit_status == 0
+    assert memory_counts(r.stdout) == [1, 2002]
+    assert r.stderr.startswith("1+0 records in\n1+0 records out\n4096 bytes")
+
+
+def test_seed000_verbatim_stays_flat_on_7_1(seed0_runs):
+    before, after = memory_counts(seed0_runs["7.1"].stdout)
+    assert before == 1
+    assert 1 <= after <= 3  # the last one or two may still be tearing down
+
+
+def test_seed000_dying_memcgs_are_pinned_by_the_appended_page():
+    text = scenario_text(SEED0).replace("rm -f temp log", "").replace("{0..2000}", "{0..49}")
+    r = run_script(text, "6.1")
+    assert r.settled["dying_memcgs"] == 50
+    assert r.dying_pins == {"file folios": 50}
+
+
+@pytest.mark.parametrize("kernel,growth", [("6.1", 0), ("7.1", 0), ("5.10", 500),
+                                           ("4.19", 500)])
+def test_seed001_kernel_stacks(kernel, growth):
+    r = run_script(scenario_text(SEED1), kernel)
+    before, after = memory_counts(r.stdout)
+    assert before == 1
+    # At most the last kmem_test is still in teardown when the script ends.
+    assert growth <= after - before <= growth + 1
+    assert r.settled["dying_memcgs"] == growth
+    # sleep 3600 & leaves 500 live tasks behind
+    assert sum(1 for t in r.machine.tasks.values() if t.comm == "sleep" and t.alive) == 500
+
+
+def test_seed001_on_5_10_names_kernel_stacks_as_the_pin():
+    r = run_script(scenario_text(SEED1).replace("range{1..500}", "range{1..5}"), "5.10")
+    # Four 4 KiB pages per 16 KiB kernel stack, and the sleeper's page tables.
+    assert r.dying_pins == {"kmem page (kernel_stack)": 5 * 4, "kmem page (pagetables)": 5 * 3}
+
+
+def test_script_errors_name_their_line():
+    r = run_script("echo one\nmkdir /sys/fs/cgroup/a\necho abc > /sys/fs/cgroup/a/memory.max\n"
+                   "frobnicate --now\necho never\n", "6.1", RunOptions(cgroup="v2"))
+    assert r.stdout == "one\n"
+    assert "line 3: echo: write error: Invalid argument" in r.stderr
+    assert "memcglab: 4: frobnicate: not simulated" in r.stderr
+    assert r.exit_status == 127
+
+
+def test_cli_run_prints_the_script_output_and_exit_status(tmp_path):
+    script = tmp_path / "s.sh"
+    script.write_text("cat /proc/cgroups | grep memory\nexit 3\n")
+    res = CliRunner().invoke(main, ["run", str(script), "--kernel", "6.1"])
+    assert res.output == "memory\t0\t1\t1\n"
+    assert res.exit_code == 3
+
+
+def test_cli_run_json_is_deterministic(tmp_path):
+    script = tmp_path / "s.sh"
+    script.write_text("for i in 1 2 3; do mkdir /sys/fs/cgroup/c$i; echo x > f$i; "
+                      "rmdir /sys/fs/cgroup/c$i; done\ncat /sys/fs/cgroup/cgroup.stat\n")
+    outs = [CliRunner().invoke(main, ["run", str(script), "-k", "6.1", "-k", "7.1",
+                                      "--json", "-"]).output for _ in range(2)]
+    assert outs[0] == outs[1]
+    records = json.loads(outs[0])
+    assert [r["kernel"] for r in records] == ["6.1", "7.1"]
+
+
+def test_cli_rejects_unknown_kernel(tmp_path):
+    script = tmp_path / "s.sh"
+    script.write_text("true\n")
+    res = CliRunner().invoke(main, ["run", str(script), "--kernel", "9.9"])
+    assert res.exit_code == 2
+    assert "unknown kernel '9.9'" in res.output
+
+
+def test_cli_kernels_lists_every_profile():
+    res = CliRunner().invoke(main, ["kernels"])
+    for k in ("3.8", "3.18", "4.19", "5.10", "6.1", "6.12", "7.1"):
+        assert k in res.output
+
+
+def test_demo_writes_table_and_plot(tmp_path):
+    png = tmp_path / "demo.png"
+    res = CliRunner().invoke(main, ["demo", "--iterations", "20", "--plot", str(png),
+                                    "-k", "6.1", "-k", "7.1"])
+    assert res.exit_code == 0, res.output
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "6.1" in res.output and "7.1" in res.output
