@@ -67,6 +67,15 @@ VARIANTS = {
         "echo $pid > $CG/cgroup.procs",
         'kill $(jobs -p) 2>/dev/null; wait 2>/dev/null; sleep 1; show "after killing sleeps"',
     ),
+    "var-bgsleep-settled": (
+        "like var-bgsleep, but the sleep gets 0.1 s to exec and fault in before it is moved",
+        200,
+        "",
+        "sleep 3600 & pid=$!; sleep 0.1",
+        "echo $pid > $CG/cgroup.procs",
+        'kill $(jobs -p) 2>/dev/null; wait 2>/dev/null; sleep 1; show "after killing sleeps"\n'
+        'echo 1 > /proc/sys/vm/compact_memory; sleep 1; show "after compact_memory"',
+    ),
     "var-createdelete": (
         "files (and a dir) created then deleted inside the cgroup: dentry/inode slab",
         50,

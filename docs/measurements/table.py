@@ -6,7 +6,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 CONFIGS = ["6.1-v1", "6.1-v2", "6.12-v2"]
 STAGES = ["before", "after", "after sleep 1", "after drop_caches", "after sync+drop_caches"]
-EXTRA = ["after killing sleeps", "after cleanup+drop", "after 5 s more", "after 20 s more"]
+EXTRA = ["after killing sleeps", "after compact_memory", "after cleanup+drop", "after 5 s more", "after 20 s more"]
 
 
 def dying(line: str) -> int:

@@ -335,7 +335,7 @@ class Process(Expander):
         statuses = []
         for i, cmd in enumerate(cmds):
             last = i == len(cmds) - 1
-            out = self.fds.get(1, CLOSED) if last else PipeBuffer()
+            out = self.fds.get(1, CLOSED) if last else pipe_to(cmds[i + 1])
             status = yield from self.run_in_child(cmd, {0: stdin, 1: out})
             statuses.append(status)
             if not last:
@@ -878,6 +878,27 @@ class Process(Expander):
         self.funcs[node.name] = node
         return 0
         yield
+
+
+def pipe_to(reader) -> PipeBuffer:
+    """A pipe buffer sized for its reader: ``head`` stops reading early."""
+    if type(reader) is Simple and reader.words and reader.words[0].literal == "head" \
+            and all(w.literal is not None for w in reader.words):
+        args = [w.literal for w in reader.words[1:]]
+        mode, count = "n", "10"
+        if len(args) == 2 and args[0] in ("-n", "-c"):
+            mode, count = args[0][1], args[1]
+        elif len(args) == 1 and args[0][:2] in ("-n", "-c") and len(args[0]) > 2:
+            mode, count = args[0][1], args[0][2:]
+        elif len(args) == 1 and args[0][1:].isdigit() and args[0][0] == "-":
+            count = args[0][1:]
+        elif args:
+            return PipeBuffer()
+        if count.isdigit():
+            if mode == "c":
+                return PipeBuffer(cap=max(int(count), 1))
+            return PipeBuffer(line_limit=int(count))
+    return PipeBuffer()
 
 
 REDIR_FLAGS = {

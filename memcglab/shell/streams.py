@@ -5,7 +5,9 @@ stage's output is kept in a :class:`PipeBuffer` that the next stage reads.
 A buffer refuses writes past ``PIPE_CAP`` bytes with :class:`BrokenPipe`
 (the writer then dies as from SIGPIPE), so an endless producer such as
 ``yes`` or ``while true; do echo; done`` feeding ``head`` ends instead of
-filling memory.
+filling memory. When the next stage is ``head -n N`` / ``head -c N`` the
+buffer refuses writes as soon as it holds what head will read, which is when
+head would have exited and the writer got SIGPIPE.
 """
 
 from __future__ import annotations
@@ -86,17 +88,19 @@ class BytesInput(Stream):
 class PipeBuffer(Stream):
     """The write end of a pipe whose reader runs after the writer finishes."""
 
-    __slots__ = ("buf", "cap")
+    __slots__ = ("buf", "cap", "line_limit", "lines")
 
-    def __init__(self, cap: int = PIPE_CAP):
+    def __init__(self, cap: int = PIPE_CAP, line_limit: int | None = None):
         self.buf = bytearray()
         self.cap = cap
+        self.line_limit = line_limit
+        self.lines = 0
 
     def write(self, pid: int, data: bytes) -> None:
-        if len(self.buf) + len(data) > self.cap:
-            self.buf += data[: max(0, self.cap - len(self.buf))]
+        if len(self.buf) >= self.cap:
             raise BrokenPipe()
+        if self.line_limit is not None:
+            if self.lines >= self.line_limit:
+                raise BrokenPipe()
+            self.lines += data.count(b"\n")
         self.buf += data
-
-    def room(self) -> int:
-        return self.cap - len(self.buf)

@@ -1,0 +1,81 @@
+"""Syntax errors and error messages: bash's wording, line numbers, what still ran."""
+
+from fakesys import FakeSystem
+from shellrun import run
+
+
+def test_commands_before_a_syntax_error_run():
+    fs = FakeSystem()
+    result = run("mkdir /tmp/a\necho one\nfor x in 1; do echo $x; done; done\nmkdir /tmp/b", fs=fs)
+    assert result.out == "one\n"
+    assert result.err == ("script.sh: line 3: syntax error near unexpected token `done'\n"
+                          "script.sh: line 3: `for x in 1; do echo $x; done; done'\n")
+    assert result.status == 2
+    assert "/tmp/a" in fs.dirs and "/tmp/b" not in fs.dirs
+
+
+def test_syntax_error_inside_a_multiline_loop_names_its_line():
+    result = run("echo start\nwhile true\ndo\n  echo x |\n  )\ndone\n")
+    assert result.out == "start\n"
+    assert result.err.splitlines()[0] == "script.sh: line 5: syntax error near unexpected token `)'"
+    assert result.status == 2
+
+
+def test_unexpected_end_of_file():
+    result = run("echo a\nif true; then\n  echo b\n")
+    assert result.out == "a\n"
+    assert result.err == "script.sh: line 4: syntax error: unexpected end of file\n"
+
+
+def test_error_uses_the_script_name():
+    result = run("fi", script_name="repro.sh")
+    assert result.err.startswith("repro.sh: line 1: syntax error near unexpected token `fi'")
+
+
+def test_missing_file_messages_follow_coreutils():
+    result = run("cat temp\nmkdir /x/y\nrmdir nothere\nrm gone\nls nope\ncp a b\ntouch /no/f")
+    assert result.err.splitlines() == [
+        "cat: temp: No such file or directory",
+        "mkdir: cannot create directory '/x/y': No such file or directory",
+        "rmdir: failed to remove 'nothere': No such file or directory",
+        "rm: cannot remove 'gone': No such file or directory",
+        "ls: cannot access 'nope': No such file or directory",
+        "cp: cannot stat 'a': No such file or directory",
+        "touch: cannot touch '/no/f': No such file or directory",
+    ]
+
+
+def test_rmdir_of_a_busy_cgroup():
+    result = run("cd /sys/fs/cgroup/memory\nmkdir x\necho $$ > x/cgroup.procs\nrmdir x\necho $?")
+    assert result.err == "rmdir: failed to remove 'x': Device or resource busy\n"
+    assert result.out == "1\n"
+
+
+def test_redirection_failure_skips_the_command():
+    result = run("echo hi > /nodir/f\necho $?")
+    assert result.err == "script.sh: line 1: /nodir/f: No such file or directory\n"
+    assert result.out == "1\n"
+
+
+def test_errexit_stops_at_the_failing_command():
+    result = run("set -e\necho a\ncat missing\necho b")
+    assert result.out == "a\n"
+    assert result.status == 1
+
+
+def test_nounset_and_parameter_errors_end_the_script():
+    result = run("set -u\necho $nope\necho after")
+    assert result.err == "script.sh: line 2: nope: unbound variable\n"
+    assert result.out == "" and result.status == 1
+
+
+def test_eval_syntax_error_does_not_end_the_script():
+    result = run("eval 'echo ('\necho $?")
+    assert result.out == "2\n"
+    assert "syntax error" in result.err
+
+
+def test_deep_recursion_is_reported_not_raised():
+    result = run("f() { f; }\nf\necho after")
+    assert "maximum function nesting level exceeded" in result.err
+    assert result.out == "after\n"

@@ -1,0 +1,68 @@
+"""Issue 7: one pin at a time, on every kernel profile, against the timeline of the spec (§9)."""
+
+import pytest
+
+from memcglab import Machine
+from memcglab.kernel.page_counter import PAGE_SIZE
+from memcglab.shell.system import O_APPEND, O_CREAT, O_WRONLY
+
+P, _ = True, False
+# profile: page cache, unique file, tmpfs, anon of a live task, kernel stack, slab, swap record
+TIMELINE = {
+    "3.8": (_, _, _, _, _, _, P),
+    "3.18": (_, _, _, _, _, _, P),
+    "4.19": (P, P, P, P, P, P, P),
+    "5.10": (P, P, P, P, P, _, P),
+    "6.1": (P, P, P, P, _, _, P),
+    "6.12": (P, P, P, P, _, _, P),
+    "7.1": (_, _, _, _, _, _, P),
+}
+PINS = ("pagecache", "unique_file", "tmpfs", "anon", "kernel_stack", "slab", "swap")
+
+
+def _write(m, pid, path, data, flags=O_WRONLY | O_CREAT):
+    f = m.open(pid, path, flags)
+    m.write(pid, f, data)
+    m.close(pid, f)
+
+
+def leaves_dying(kernel: str, pin: str) -> bool:
+    mode = "v2" if kernel == "6.12" else "v1"  # Debian's 6.12 has no v1 memory controller
+    m = Machine(kernel=kernel, cgroup=mode, swap="16M")
+    job = m.spawn("/", "job")
+    m.mkdir(job, m.cgroupfs_path("a"))
+    if pin == "pagecache":
+        _write(m, job, "/root/shared", bytes(PAGE_SIZE))  # first page cached by the root
+    m.write_file(m.cgroupfs_path("a/cgroup.procs"), str(job), pid=job)
+    if pin == "pagecache":
+        _write(m, job, "/root/shared", bytes(PAGE_SIZE), O_WRONLY | O_APPEND)
+    elif pin == "unique_file":
+        _write(m, job, "/root/unique", b"x")
+        m.sync(job)
+    elif pin == "tmpfs":
+        _write(m, job, "/tmp/t", b"x")
+    elif pin == "anon":
+        m.touch_anon(job, 4 * PAGE_SIZE)
+    elif pin == "kernel_stack":
+        sleeper = m.fork(job)  # a new task: its stack is charged to /a
+        m.write_file(m.cgroupfs_path("cgroup.procs"), str(sleeper), pid=sleeper)
+        m._mmput(m.tasks[sleeper].mm)  # no anon or page tables: only the stack is left
+        m.tasks[sleeper].mm = None
+    elif pin == "slab":
+        d = m.vfs.resolve("/root")
+        d.mkdir("dir-made-in-a", m.tasks[job])
+    elif pin == "swap":
+        _write(m, job, "/tmp/s", bytes(PAGE_SIZE))
+        f = m.vfs.resolve("/tmp/s")
+        [folio] = f.mapping.pages.values()
+        assert f.mapping.evict(folio)
+    m.write_file(m.cgroupfs_path("cgroup.procs"), str(job), pid=job)
+    m.rmdir(job, m.cgroupfs_path("a"))
+    m.settle()
+    return len(m.dying_memcgs()) == 1
+
+
+@pytest.mark.parametrize("kernel", list(TIMELINE))
+@pytest.mark.parametrize("pin", PINS)
+def test_pin_matrix(kernel, pin):
+    assert leaves_dying(kernel, pin) == TIMELINE[kernel][PINS.index(pin)]
