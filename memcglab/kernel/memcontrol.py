@@ -383,6 +383,29 @@ class MemcgController(Subsystem):
         self.forced_charges += 1
         return True
 
+    def try_charge_faults(self, memcg: MemCgroup, nr: int, gfp: GfpFlags = GFP_KERNEL) -> int:
+        """Charge ``nr`` pages the way ``nr`` single-page faults do; returns pages charged.
+
+        Each fault takes a page from this CPU's stock, or charges a whole batch
+        and leaves the rest in the stock, so the stock's leftovers come out as on
+        a real kernel with O(nr / batch) work.
+        """
+        if memcg.is_root:
+            return nr
+        done = 0
+        while done < nr:
+            for slot in self.stocks[self.cpu].slots:
+                if slot[0] is memcg and slot[1]:
+                    take = min(slot[1], nr - done)
+                    slot[1] -= take
+                    done += take
+                    break
+            else:
+                if not self.try_charge_memcg(memcg, 1, gfp):
+                    return done
+                done += 1
+        return done
+
     def mem_cgroup_margin(self, memcg: MemCgroup) -> int:
         margin = max(memcg.memory.max - memcg.memory.usage, 0)
         if not self.on_dfl:

@@ -48,6 +48,8 @@ class Vmscan:
     def __init__(self, machine: Machine):
         self.machine = machine
         self.work: Counter[str] = Counter()  # memcgs_visited, scanned, reclaimed, ...
+        # mem_cgroup_reclaim_iter: where the last partial walk under a target stopped.
+        self._iter_pos: dict[int, object] = {}
 
     # ---- entry points -----------------------------------------------------
     def try_to_free_mem_cgroup_pages(self, target: MemCgroup, nr: int, may_swap: bool = True,
@@ -85,14 +87,22 @@ class Vmscan:
         recursive = False
         reclaimed = 0
         low_skipped = False
-        for css in ctl.core.css_for_each_descendant_pre(target.css):
-            if css.released:
-                continue
+        walk = [c for c in ctl.core.css_for_each_descendant_pre(target.css) if not c.released]
+        # Partial walks (direct limit reclaim) resume after the memcg where the
+        # previous one stopped, so small reclaims spread round-robin (mem_cgroup_iter).
+        partial = kind == "direct"
+        start = self._iter_pos.get(id(target))
+        if partial and start in walk:
+            i = walk.index(start) + 1
+            walk = walk[i:] + walk[:i]
+        for css in walk:
             memcg = css.priv
             self.work["memcgs_visited"] += 1
             if not memcg.css.online:
                 self.work["dying_memcgs_visited"] += 1
             page_counter_calculate_protection(target.memory, memcg.memory, recursive)
+            if not memcg.memory.usage and not memcg.is_root:
+                continue  # "mm/vmscan: skip memcg with !usage in shrink_node_memcgs()"
             if memcg is not target and not memcg.is_root:
                 usage = memcg.memory.usage
                 if memcg.memory.emin >= usage:
@@ -106,7 +116,8 @@ class Vmscan:
                 lruvec = memcg.nodeinfo[nid].lruvec
                 reclaimed += self._shrink_lruvec(lruvec, target, memcg, priority, may_swap,
                                                  low_reclaim, kind)
-            if reclaimed >= nr and kind != "kswapd":
+            if partial and reclaimed >= nr:
+                self._iter_pos[id(target)] = css
                 break
         return reclaimed, low_skipped
 

@@ -258,50 +258,54 @@ class Machine:
     def _touch_anon(self, t: Task, nr: int) -> None:
         """Fault in ``nr`` anonymous pages for task t, charged to its memcg.
 
-        The pages are charged in one go (the per-cpu stock makes per-fault
-        charging come out the same); if that fails, page by page with reclaim
-        and OOM as in the fault path.
+        Faults charge one page at a time, but the per-cpu stock turns that into
+        one charge per MEMCG_CHARGE_BATCH pages; the model charges in those
+        batches, so limit reclaim and OOM run at the same points they would.
         """
         memcg = self.task_memcg(t)
+        batch = self.profile.charge_batch
+        while nr > 0:
+            chunk = min(nr, batch)
+            got = self.memcg.try_charge_faults(memcg, chunk)
+            if not t.alive:
+                # The OOM killer chose this very task: the charge may have gone
+                # through, but the task dies before it can use the memory.
+                self.memcg.uncharge_pages(memcg, got)
+                raise SysError(errno.EINTR)
+            if got:
+                self._add_anon_folios(t, memcg, got)
+            if got < chunk:
+                self._oom_kill_current(t)
+            nr -= chunk
+
+    def _add_anon_folios(self, t: Task, memcg: MemCgroup, nr: int) -> None:
+        """commit_charge() + LRU add for ``nr`` freshly charged anon folios."""
         ctl = self.memcg
         mm = t.mm
         nid = t.cpu % self.nr_nodes
-        if nr > 1 and ctl.try_charge_memcg(memcg, nr):
-            owner = memcg
-            if self.profile.lru_via_objcg:
-                owner = ctl.get_obj_cgroup_from_memcg(memcg, nid)
-                obj_cgroup_get(owner, nr - 1)
-            elif self.profile.lru_pins_css:
-                self.core.css_get(memcg.css, "folio", nr)
-            ctl._v1_event(memcg, "pgpgin", nr)
-            batch = []
-            for _ in range(nr):
-                folio = Folio(PG_ANON | PG_SWAPBACKED, nid=nid)
-                folio.memcg_data = owner
-                folio.mapping = mm
-                folio.index = len(mm.anon)
-                mm.anon.append(folio)
-                batch.append(folio)
-            lruvec = lrumod.mem_cgroup_lruvec(memcg, nid)
-            lruvec.lock_depth += 1
-            lrumod.lruvec_add_folios(lruvec, batch)
-            lruvec.lock_depth -= 1
-            memcg.stat["anon"] += nr * PAGE_SIZE
-            memcg.stat["pgfault"] += nr
-            self.mem.alloc("anon", nr)
-            return
+        owner = memcg
+        if self.profile.lru_via_objcg:
+            owner = ctl.get_obj_cgroup_from_memcg(memcg, nid)
+            obj_cgroup_get(owner, nr - 1)
+        elif self.profile.lru_pins_css:
+            self.core.css_get(memcg.css, "folio", nr)
+        ctl._v1_event(memcg, "pgpgin", nr)
+        batch = []
         for _ in range(nr):
-            folio = Folio(PG_ANON | PG_SWAPBACKED, nid=t.cpu % self.nr_nodes)
-            if not ctl.mem_cgroup_charge(folio, memcg):
-                self._oom_kill_current(t)
-                return
-            self.mem.alloc("anon")
-            ctl.mod_folio_state(folio, "anon", 1)
-            lrumod.folio_add_lru(folio)
+            folio = Folio(PG_ANON | PG_SWAPBACKED, nid=nid)
+            folio.memcg_data = owner
             folio.mapping = mm
             folio.index = len(mm.anon)
             mm.anon.append(folio)
-            memcg.stat["pgfault"] += 1
+            batch.append(folio)
+        owner_memcg = folio_memcg(batch[0])
+        lruvec = lrumod.mem_cgroup_lruvec(owner_memcg, nid)
+        lruvec.lock_depth += 1
+        lrumod.lruvec_add_folios(lruvec, batch)
+        lruvec.lock_depth -= 1
+        owner_memcg.stat["anon"] += nr * PAGE_SIZE
+        owner_memcg.stat["pgfault"] += nr
+        self.mem.alloc("anon", nr)
 
     def _oom_kill_current(self, t: Task) -> None:
         if t.alive:

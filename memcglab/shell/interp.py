@@ -13,6 +13,7 @@ execs it in place, as bash does for ``( cmd )``, ``$(cmd)``, ``a | b`` and
 from __future__ import annotations
 
 import contextlib
+import errno
 import posixpath
 import random
 
@@ -40,9 +41,19 @@ from .nodes import (
 )
 from .parser import Parser
 from .streams import CLOSED, BrokenPipe, BytesInput, FileStream, PipeBuffer
-from .system import O_APPEND, O_CREAT, O_RDONLY, O_RDWR, O_TRUNC, O_WRONLY, SysError
+from .system import (
+    O_APPEND,
+    O_CREAT,
+    O_RDONLY,
+    O_RDWR,
+    O_TRUNC,
+    O_WRONLY,
+    SIGKILL,
+    SysError,
+)
 
 FUNCNEST = 150
+FORK_FAILED = 254  # bash's status for a command it could not fork
 UNSET = object()
 
 
@@ -348,7 +359,9 @@ class Process(Expander):
 
     def run_in_child(self, node, fds: dict | None = None):
         """Fork a subshell that runs ``node``; wait for it and return its status."""
-        child_pid = self.rt.system.fork(self.pid)
+        child_pid = self.fork_task()
+        if child_pid is None:
+            return FORK_FAILED
         child = self.fork(child_pid)
         if fds:
             child.fds.update(fds)
@@ -378,8 +391,19 @@ class Process(Expander):
             status = 141
         except Aborted as e:
             status = e.status
-        self.rt.system.exit(self.pid, status)
+        with contextlib.suppress(SysError):  # it may have been killed meanwhile
+            self.rt.system.exit(self.pid, status)
         return status
+
+    def fork_task(self) -> int | None:
+        """fork(2); None (after bash's message) if it failed. A killed shell just ends."""
+        try:
+            return self.rt.system.fork(self.pid)
+        except SysError as e:
+            if e.errno == errno.ESRCH:
+                raise ShellExit(128 + SIGKILL) from None
+            self.error(f"fork: {e.strerror}")
+            return None
 
     def wait_for(self, gen, pid: int):
         """Run a child process inline; if it blocks, hand it to the scheduler and wait."""
@@ -412,8 +436,9 @@ class Process(Expander):
 
     def start_job(self, node) -> int:
         """``node &``: fork, run the job until it blocks, and go on."""
-        system = self.rt.system
-        child_pid = system.fork(self.pid)
+        child_pid = self.fork_task()
+        if child_pid is None:
+            return FORK_FAILED
         child = self.fork(child_pid)
         child.fds[0] = BytesInput(b"")
         task = self.rt.sched.start(child.process_main(child.child_body(node)), child_pid)
@@ -431,8 +456,10 @@ class Process(Expander):
             yield event
 
     def command_substitution(self, part) -> str:
-        system = self.rt.system
-        child_pid = system.fork(self.pid)
+        child_pid = self.fork_task()
+        if child_pid is None:
+            self.cmdsub_status = FORK_FAILED
+            return ""
         child = self.fork(child_pid)
         out = PipeBuffer()
         child.fds[1] = out
@@ -479,7 +506,9 @@ class Process(Expander):
             self.not_simulated(name)
         if in_place:
             return (yield from self.exec_external(command, argv, node))
-        child_pid = self.rt.system.fork(self.pid)
+        child_pid = self.fork_task()
+        if child_pid is None:
+            return FORK_FAILED
         child = self.exec_fork(child_pid)
         gen = child.process_main(child.exec_external(command, argv, node))
         return (yield from self.wait_for(gen, child_pid))
@@ -617,10 +646,10 @@ class Process(Expander):
             if got is None:
                 return 1
             self.fds, opened = got
+        ctx = Context(self, argv, env_extra)
         try:
-            system.exec(self.pid, argv)
-            ctx = Context(self, argv, env_extra)
             try:
+                system.exec(self.pid, argv)
                 result = command(ctx)
                 if type(result) is not int:
                     result = yield from result
@@ -631,6 +660,8 @@ class Process(Expander):
                 ctx.error(str(e))
             except SysError as e:
                 ctx.error(e.strerror)
+            except ValueError:
+                ctx.error("invalid argument")
             return 1
         finally:
             if opened is not None:

@@ -59,11 +59,11 @@ def printf(ctx) -> int:
 
 def _count_option(opts: dict, args: list[str]) -> tuple[str, str]:
     """head/tail: ('n'|'c', value) from -n N, -c N or the old -N form."""
-    if "c" in opts:
-        return "c", str(opts["c"])
-    if "n" in opts:
-        return "n", str(opts["n"])
-    return "n", "10"
+    mode, value = ("c", str(opts["c"])) if "c" in opts else ("n", str(opts.get("n", "10")))
+    if not re.fullmatch(r"[-+]?\d+", value):
+        what = "bytes" if mode == "c" else "lines"
+        raise UsageError(f"invalid number of {what}: '{value}'")
+    return mode, value
 
 
 def _numeric_shorthand(args: list[str]) -> list[str]:
