@@ -34,7 +34,7 @@ class RunOptions:
 
 # Per-command time under qemu TCG relative to the model's native costs,
 # calibrated on the seed reproducer (43.8 ms per iteration on a 6.1 guest).
-SPEEDS = {"native": 1.0, "tcg": 50.0}
+SPEEDS = {"native": 1.0, "tcg": 14.0}
 
 
 @dataclass

@@ -565,12 +565,12 @@ class MemcgController(Subsystem):
                 return True
             if not self.obj_cgroup_charge_pages(objcg, nr, gfp):
                 return False
-            obj_cgroup_get(objcg)
+            obj_cgroup_get(objcg, nr)  # one reference per page, as for order-0 pages
             folio.memcg_data = objcg
         else:
             if not self._charge_kmem_direct(memcg, nr, gfp):
                 return False
-            self.core.css_get(memcg.css, f"kmem page ({stat_item})")
+            self.core.css_get(memcg.css, f"kmem page ({stat_item})", nr)
             folio.memcg_data = memcg
         folio.flags |= PG_KMEM
         self.mod_memcg_state(folio_memcg(folio), stat_item, stat_bytes)
@@ -584,10 +584,10 @@ class MemcgController(Subsystem):
         folio.memcg_data = None
         if type(d) is ObjCgroup:
             self.obj_cgroup_uncharge_pages(d, folio.nr_pages)
-            obj_cgroup_put(d)
+            obj_cgroup_put(d, folio.nr_pages)
         else:
             self._uncharge_kmem_direct(d, folio.nr_pages)
-            self.core.css_put(d.css, f"kmem page ({stat_item})")
+            self.core.css_put(d.css, f"kmem page ({stat_item})", folio.nr_pages)
 
     def _charge_kmem_direct(self, memcg: MemCgroup, nr: int, gfp: GfpFlags) -> bool:
         """Pre-5.13 kmem: the memcg itself; 3.8-era charges kmem first (seed 004)."""

@@ -48,7 +48,7 @@ COST_EXEC = 400e-6
 COST_EXIT = 100e-6
 
 # Anonymous pages and page tables a small program touches (busybox-sized).
-FORK_ANON_PAGES = 4
+FORK_ANON_PAGES = 2
 EXEC_ANON_PAGES = 12
 EXEC_PAGETABLE_PAGES = 3
 
@@ -177,12 +177,12 @@ class Machine:
         self._attach(t, cgroup)
         memcg = self.task_memcg(t)
         self._set_cpu(t)
-        for _ in range(KERNEL_STACK_PAGES):
-            folio = Folio(nid=0)
-            if self.memcg.memcg_kmem_charge_page(folio, memcg, "kernel_stack", PAGE_SIZE,
-                                                 GFP_NOFAIL):
-                self.mem.alloc("kernel_stack")
-                t.stack.append(folio)
+        # A vmalloc'ed stack: four pages charged one by one (one folio stands for them).
+        folio = Folio(nid=0, nr_pages=KERNEL_STACK_PAGES)
+        if self.memcg.memcg_kmem_charge_page(folio, memcg, "kernel_stack",
+                                             KERNEL_STACK_PAGES * PAGE_SIZE, GFP_NOFAIL):
+            self.mem.alloc("kernel_stack", KERNEL_STACK_PAGES)
+            t.stack.append(folio)
         t.slab.append((self.slab_alloc(memcg, TASK_SLAB_BYTES, "slab_unreclaimable"),
                        TASK_SLAB_BYTES))
         self.mem.alloc_bytes("slab_unreclaimable", TASK_SLAB_BYTES)
@@ -313,13 +313,13 @@ class Machine:
         raise SysError(errno.EINTR)
 
     def _alloc_pagetables(self, t: Task, nr: int) -> None:
+        """Page-table pages of a new mm (one folio stands for the ``nr`` pages)."""
         memcg = self.task_memcg(t)
-        for _ in range(nr):
-            folio = Folio()
-            if self.memcg.memcg_kmem_charge_page(folio, memcg, "pagetables", PAGE_SIZE,
-                                                 GFP_NOFAIL):
-                self.mem.alloc("pagetables")
-                t.mm.pagetables.append(folio)
+        folio = Folio(nr_pages=nr)
+        if self.memcg.memcg_kmem_charge_page(folio, memcg, "pagetables", nr * PAGE_SIZE,
+                                             GFP_NOFAIL):
+            self.mem.alloc("pagetables", nr)
+            t.mm.pagetables.append(folio)
 
     def _new_mm(self) -> Mm:
         mm = Mm()
@@ -361,8 +361,9 @@ class Machine:
             elif self.profile.lru_pins_css:
                 self.core.css_put(owner.css, "folio", nr)
         for folio in mm.pagetables:
-            self.memcg.memcg_kmem_uncharge_page(folio, "pagetables", PAGE_SIZE)
-            self.mem.free("pagetables")
+            self.memcg.memcg_kmem_uncharge_page(folio, "pagetables",
+                                                folio.nr_pages * PAGE_SIZE)
+            self.mem.free("pagetables", folio.nr_pages)
         mm.anon.clear()
         mm.pagetables.clear()
 
@@ -570,8 +571,9 @@ class Machine:
             self._mmput(t.mm)
             t.mm = None
         for folio in t.stack:
-            self.memcg.memcg_kmem_uncharge_page(folio, "kernel_stack", PAGE_SIZE)
-            self.mem.free("kernel_stack")
+            self.memcg.memcg_kmem_uncharge_page(folio, "kernel_stack",
+                                                folio.nr_pages * PAGE_SIZE)
+            self.mem.free("kernel_stack", folio.nr_pages)
         t.stack.clear()
         self._detach(t, put_now=False)
         slab, t.slab = t.slab, []
