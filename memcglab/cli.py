@@ -219,6 +219,63 @@ def kernels() -> None:
     out.print(table)
 
 
+@main.command()
+@click.argument("script", type=click.File("r"))
+@click.option("--kernel", "-k", default="6.1", show_default=True,
+              type=click.Choice(["6.1", "6.12"]), help="Real kernel to compare with.")
+@click.option("--cgroup", type=click.Choice(["auto", "v1", "v2"]), default="auto",
+              show_default=True)
+@click.option("--cpus", type=click.IntRange(1, 16), default=2, show_default=True)
+@click.option("--memory", default="2G", show_default=True)
+@click.option("--swap", default=None)
+@click.option("--speed", type=click.Choice(list(SPEEDS)), default="tcg", show_default=True,
+              help="Model command costs (the real kernel runs under qemu TCG).")
+@click.option("--tolerance", type=int, default=None,
+              help="Exit 1 if num_cgroups or nr_dying_descendants differ by more than this.")
+@click.option("--json", "json_out", type=click.File("w"), default=None)
+def compare(script, kernel, cgroup, cpus, memory, swap, speed, tolerance, json_out) -> None:
+    """Run SCRIPT on the model and on the real kernel (qemu), side by side."""
+    from dataclasses import asdict
+
+    from memcglab.compare import compare as run_compare
+    from memcglab.real import RealKernelError
+
+    opts = RunOptions(cgroup=cgroup, cpus=cpus, memory=memory, swap=swap, speed=speed)
+    try:
+        result = run_compare(script.read(), kernel, opts, name=Path(script.name).name)
+    except (RealKernelError, ValueError) as e:
+        raise click.ClickException(str(e)) from None
+    out = Console(highlight=False)
+    table = Table(title=f"model vs real kernel {kernel} ({result.cgroup}) {result.package}")
+    for col in ("line", "model", "real", "difference"):
+        table.add_column(col)
+    for lineno, ml, rl, pairs in result.numbers:
+        diffs = " ".join(_fmt_diff(a, b) for a, b in pairs)
+        table.add_row(str(lineno), ml.expandtabs(4), rl.expandtabs(4), diffs)
+    out.print(table)
+    counters = Table(title="counters after the script (and 1 s of teardown)")
+    for col in ("counter", "model", "real", "difference"):
+        counters.add_column(col, justify="right")
+    for name, (m, r) in result.counters.items():
+        counters.add_row(name, str(m), str(r),
+                         "" if m is None or r is None else f"{m - r:+d}")
+    counters.add_row("exit status", str(result.model_status), str(result.real_status),
+                     f"{result.model_status - result.real_status:+d}")
+    out.print(counters)
+    if json_out is not None:
+        json.dump(asdict(result), json_out, indent=1, sort_keys=True)
+        json_out.write("\n")
+    if tolerance is not None and result.max_counter_difference() > tolerance:
+        sys.exit(1)
+
+
+def _fmt_diff(a: float, b: float) -> str:
+    if a != a or b != b:  # NaN: one side printed fewer numbers
+        return "?"
+    d = a - b
+    return "=" if d == 0 else (f"{d:+g}")
+
+
 def _register_optional() -> None:
     from memcglab.check.command import check_locking
 

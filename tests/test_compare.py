@@ -1,0 +1,56 @@
+"""`memcglab compare`: pairing the model's numbers with a real kernel's.
+
+The real side is stood in for by another model run here (a deliberately different
+kernel profile), so these tests check the pairing and the verdict, not qemu; the
+fidelity suite in tests/fidelity/ runs the real thing.
+"""
+
+from memcglab.cli import scenario_text
+from memcglab.compare import compare, line_numbers, split_epilogue, wrap
+from memcglab.runner import RunOptions, run_script
+
+SEED = scenario_text("seed000-eliminate-dying-memcg.sh").replace("{0..2000}", "{0..99}") \
+    .replace("rm -f temp log", "")
+
+
+class _Result:
+    def __init__(self, record):
+        self.stdout = record.stdout
+        self.exit_status = record.exit_status
+        self.package = "stand-in"
+
+
+def stand_in(kernel):
+    def runner(script, kernel_name, cgroup, memory, cpus, swap):
+        return _Result(run_script(script, kernel, RunOptions(cgroup=cgroup)))
+
+    return runner
+
+
+def test_same_profile_agrees():
+    c = compare(SEED, "6.1", RunOptions(), real_runner=stand_in("6.1"))
+    assert c.counters["num_cgroups"] == (101, 101)
+    assert c.max_counter_difference() == 0
+    assert all(a == b for _, _, _, pairs in c.numbers for a, b in pairs)
+
+
+def test_a_flipped_switch_is_caught():
+    # The "real" side behaves like 7.1: the comparison must show the 100 dying memcgs.
+    c = compare(SEED, "6.1", RunOptions(), real_runner=stand_in("7.1"))
+    assert c.counters["num_cgroups"] == (101, 1)
+    assert c.max_counter_difference() == 100
+    [(lineno, model_line, real_line, pairs)] = [n for n in c.numbers if n[0] == 2]
+    assert pairs[1] == (101.0, 1.0)
+
+
+def test_epilogue_is_split_from_the_script_output():
+    out, counters = split_epilogue("hello 1\n@@memcglab num_cgroups 7\n@@memcglab percpu_kb 9\n")
+    assert out == "hello 1\n"
+    assert counters == {"num_cgroups": 7, "percpu_kb": 9}
+    assert wrap("echo hi\n").startswith("echo hi\n")
+
+
+def test_line_numbers_pairs_uneven_lines():
+    rows = line_numbers("a 1 2\nno numbers\n", "a 1 3\nno numbers\nextra 5\n")
+    assert rows[0][3] == [(1.0, 1.0), (2.0, 3.0)]
+    assert rows[1][0] == 3 and rows[1][3][0][1] == 5.0
