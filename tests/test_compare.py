@@ -20,9 +20,9 @@ class _Result:
         self.package = "stand-in"
 
 
-def stand_in(kernel):
-    def runner(script, kernel_name, cgroup, memory, cpus, swap):
-        return _Result(run_script(script, kernel, RunOptions(cgroup=cgroup)))
+def stand_in(profile):
+    def runner(script, kernel, cgroup, memory, cpus, swap):
+        return _Result(run_script(script, profile, RunOptions(cgroup=cgroup)))
 
     return runner
 
