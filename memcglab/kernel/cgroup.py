@@ -384,14 +384,38 @@ class CgroupCore:
         """Parent gained ``+ss``: create the css in every live child."""
         for child in cgrp.children.values():
             if ss not in child.subsys:
+                before = _effective_csses(child, ss)
                 self._create_css(child, ss)
+                self._migrate_task_refs(child, ss, before)
 
     def disable_subsys(self, cgrp: Cgroup, ss: str) -> None:
         """``-ss``: the children's csses die although the cgroups live on."""
         for child in cgrp.children.values():
             css = child.subsys.get(ss)
             if css is not None:
+                before = _effective_csses(child, ss)
+                # The tasks move to the parent's css at once (below); so do new
+                # charges and the interface files (css_clear_dir() in kill_css()).
+                del child.subsys[ss]
+                self._migrate_task_refs(child, ss, before)
                 self.kill_css(css)
+
+    def _migrate_task_refs(self, top: Cgroup, ss: str, before: dict[int, Css | None]) -> None:
+        """cgroup_update_dfl_csses(): tasks whose effective css changed get css_sets
+        pointing at the new one, so their "task" references move with them.
+
+        memcglab fix (issue 8): the invariant checker found these references left
+        on the old css, which later underflowed the new css's count when the task
+        exited (and pinned a disabled css for the task's lifetime).
+        """
+        for c in _subtree(top):
+            old, new = before[id(c)], c.effective_css(ss)
+            if old is new or not c.tasks:
+                continue
+            if old is not None:
+                self.css_put(old, "task", len(c.tasks))
+            if new is not None:
+                self.css_get(new, "task", len(c.tasks))
 
     # ---- walks -----------------------------------------------------------
     @staticmethod
@@ -402,3 +426,15 @@ class CgroupCore:
             c = stack.pop()
             yield c
             stack.extend(reversed(c.children))
+
+
+def _subtree(cgrp: Cgroup) -> Iterator[Cgroup]:
+    stack = [cgrp]
+    while stack:
+        c = stack.pop()
+        yield c
+        stack.extend(c.children.values())
+
+
+def _effective_csses(cgrp: Cgroup, ss: str) -> dict[int, Css | None]:
+    return {id(c): c.effective_css(ss) for c in _subtree(cgrp)}

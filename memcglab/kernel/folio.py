@@ -37,6 +37,7 @@ PG_LRU = 1 << 7
 PG_KMEM = 1 << 8  # MEMCG_DATA_KMEM: a __GFP_ACCOUNT kernel page
 PG_SWAPCACHE = 1 << 9
 PG_MAPPED = 1 << 10
+PG_PRIVATE = 1 << 11  # buffer heads attached and busy (journalled metadata): not freeable
 
 
 class ListHead:

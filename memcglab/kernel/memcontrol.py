@@ -428,9 +428,19 @@ class MemcgController(Subsystem):
                 self.memcg_memory_event(m, "high")
                 self.reclaim(m, max(over, nr), True)
 
-    def uncharge_pages(self, memcg: MemCgroup, nr: int) -> None:
-        """memcg_uncharge(): give pages back from memcg up to the root."""
-        if memcg.is_root:
+    def uncharge_pages(self, memcg: MemCgroup, nr: int, charged_at_root: bool = False) -> None:
+        """memcg_uncharge(): give pages back from memcg up to the root.
+
+        The root's own charges never reach a counter (try_charge() returns early
+        for it), so they are not uncharged either. But a charge made below the
+        root and whose owner reparenting has since made the root (an objcg of a
+        deleted child re-pointed to the root) did charge the root's counter, and
+        must come off it (``charged_at_root``): the kernel uncharges
+        obj_cgroup_memcg()'s counters there (drain_stock() on the root's stock,
+        uncharge_batch() for a non-root objcg). memcglab fix (issue 8): the
+        invariant checker found the root counter growing forever without it.
+        """
+        if memcg.is_root and not charged_at_root:
             return
         page_counter_uncharge(memcg.memory, nr)
         if not self.on_dfl:
@@ -529,7 +539,7 @@ class MemcgController(Subsystem):
         if d is None:
             return
         memcg = folio_memcg(folio)
-        self.uncharge_pages(memcg, folio.nr_pages)
+        self.uncharge_pages(memcg, folio.nr_pages, folio_charged_via_objcg(d))
         self._v1_event(memcg, "pgpgout", 1)
         folio.memcg_data = None
         if type(d) is ObjCgroup:
@@ -627,6 +637,10 @@ class MemcgController(Subsystem):
             page_counter_uncharge(memcg.kmem, nr)
         if not memcg.is_root:
             self.refill_stock(memcg, nr)
+        else:
+            # Reparented to the root: the pages were charged below it (memcglab fix,
+            # see uncharge_pages()); 6.1 refills the root's stock, drained at once here.
+            self.uncharge_pages(memcg, nr, charged_at_root=True)
 
     # ---- byte-precise objcg charging (slab, percpu) ----------------------
     def obj_cgroup_charge(self, objcg: ObjCgroup, size: int, gfp: GfpFlags = GFP_KERNEL) -> bool:
@@ -687,7 +701,9 @@ class MemcgController(Subsystem):
             self.mod_memcg_state(memcg, "kernel", -nr_pages * PAGE_SIZE)
             if not self.on_dfl and not memcg.is_root:
                 page_counter_uncharge(memcg.kmem, nr_pages)
-            self.uncharge_pages(memcg, nr_pages)
+            # Byte charges always went through a non-root memcg (memcglab fix, see
+            # uncharge_pages()).
+            self.uncharge_pages(memcg, nr_pages, charged_at_root=True)
         pn = objcg.memcg.nodeinfo[objcg.nid]
         if objcg in pn.objcg_list:
             pn.objcg_list.remove(objcg)
@@ -815,7 +831,7 @@ class MemcgController(Subsystem):
         self._record_swap(swap_memcg, slot)
         d = folio.memcg_data
         folio.memcg_data = None
-        if not memcg.is_root:
+        if not memcg.is_root or folio_charged_via_objcg(d):  # memcglab fix: uncharge_pages()
             page_counter_uncharge(memcg.memory, folio.nr_pages)
         if memcg is not swap_memcg:
             if not swap_memcg.is_root:
@@ -869,6 +885,12 @@ def _folio_stat_items(folio: Folio) -> list[str]:
         if folio.flags & PG_SWAPBACKED:
             items.append("shmem")
     return items
+
+
+def folio_charged_via_objcg(d) -> bool:
+    """A folio's memcg_data is a non-root objcg: its charge went through the counters
+    even if the objcg now belongs to the root (7.1: the root's own objcg is not charged)."""
+    return type(d) is ObjCgroup and not d.is_root
 
 
 def _is_descendant(memcg: MemCgroup, root: MemCgroup) -> bool:

@@ -34,7 +34,7 @@ from memcglab.kernel.objcg import ObjCgroup, obj_cgroup_get, obj_cgroup_put
 from memcglab.kernel.page_counter import PAGE_SIZE, memparse
 from memcglab.kernel.profiles import DEFAULT_KERNEL, KernelProfile, get_profile
 from memcglab.kernel.rcu import Clock
-from memcglab.machine.filesystems import AddressSpace, FsFile, RegularFs, SwapSlot
+from memcglab.machine.filesystems import AddressSpace, FsDir, FsFile, RegularFs, SwapSlot
 from memcglab.machine.memory import PhysicalMemory
 from memcglab.machine.task import KERNEL_STACK_PAGES, TASK_SLAB_BYTES, Mm, Task
 from memcglab.machine.vfs import O_ACCMODE, DictDir, OpenFile, Vfs
@@ -133,13 +133,21 @@ class Machine:
         from memcglab.fs.devfs import devfs_root
         from memcglab.fs.procfs import ProcRoot
 
-        self.rootfs = RegularFs(self, "ext4", shmem=False)
+        # As in the qemu guests memcglab compares with: an initramfs root (shmem),
+        # an ext4 disk at /root, tmpfs at /tmp and /dev/shm.
+        self.rootfs = RegularFs(self, "rootfs", shmem=True)
+        self.ext4 = RegularFs(self, "ext4", shmem=False)
         self.tmpfs = RegularFs(self, "tmpfs", shmem=True)
         self.shmfs = RegularFs(self, "shm", shmem=True)
         self.vfs = Vfs(self.rootfs.root)
         boot = self._boot_task_stub()
         for d in ("bin", "dev", "etc", "proc", "root", "sys", "tmp", "usr"):
             self.rootfs.root.mkdir(d, boot)
+        self.vfs.mount("/root", self.ext4.root)
+        lost_found = FsDir(self.ext4, self.ext4.root)
+        self.ext4.root.children["lost+found"] = lost_found
+        lost_found.ino = 11
+        self.ext4.touch_inode_table(boot, 2)
         self.vfs.mount("/proc", ProcRoot(self))
         sysfs = DictDir({"fs": DictDir({"cgroup": DictDir()}), "kernel": DictDir()})
         self.vfs.mount("/sys", sysfs)
@@ -158,7 +166,7 @@ class Machine:
         return Task(0, 0, "swapper", self.hier.root, 0)
 
     def _populate_bin(self) -> None:
-        """Programs are on disk and already in the page cache (charged to the root)."""
+        """Programs live in the initramfs, in memory and mapped (charged to the root)."""
         bin_dir = self.vfs.resolve("/bin")
         for name in PROGRAMS:
             f = bin_dir.create(name, self.init)
@@ -354,7 +362,9 @@ class Machine:
             # uncharge_batch(): one page_counter update and one css_put per memcg.
             memcg.stat["anon"] -= nr * PAGE_SIZE
             self.mem.free("anon", nr)
-            self.memcg.uncharge_pages(memcg, nr)
+            # A non-root objcg reparented to the root was charged there (memcglab fix,
+            # see MemcgController.uncharge_pages()).
+            self.memcg.uncharge_pages(memcg, nr, type(owner) is ObjCgroup and not owner.is_root)
             self.memcg._v1_event(memcg, "pgpgout", nr)
             if type(owner) is ObjCgroup:
                 obj_cgroup_put(owner, nr)
@@ -800,9 +810,10 @@ class Machine:
             yield from folios
 
     def page_cache_mappings(self):
-        for fs in (self.rootfs, self.tmpfs, self.shmfs):
+        for fs in (self.rootfs, self.ext4, self.tmpfs, self.shmfs):
             for f in fs.files:
                 yield f.mapping
+        yield self.ext4.bdev
 
     def prune_dcache(self) -> int:
         """drop_caches 2: free unused dentries and inodes of the disk filesystem.
@@ -812,15 +823,15 @@ class Machine:
         whoever opens it) on next use. tmpfs objects are the data and stay.
         """
         freed = 0
-        for f in list(self.rootfs.files):
-            if f.open_count or not f.slab or f.mapping.fs is not self.rootfs:
+        for f in list(self.ext4.files):
+            if f.open_count or not f.slab:
                 continue
             pages = [e for e in f.mapping.pages.values() if isinstance(e, Folio)]
             if any(p.flags & (PG_DIRTY | PG_WRITEBACK | PG_MAPPED) for p in pages):
                 continue
             for folio in pages:
                 f.mapping.evict(folio)
-            self.rootfs.free_slab(f)
+            self.ext4.free_slab(f)
             freed += 2
         return freed
 
