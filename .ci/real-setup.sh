@@ -28,7 +28,16 @@ else
 fi
 
 export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}"
-prepare() { timeout 480 python3 -c 'from memcglab.real import setup; setup()'; }
+prepare() {
+  timeout 480 python3 - <<'PY'
+import sys
+from memcglab.real import RealKernelError, setup
+try:
+    setup()
+except RealKernelError as e:
+    sys.exit(f"real-setup: {e}")
+PY
+}
 if ! prepare; then
   # Stale package lists are the usual cause (the kernel ABI moved on): refresh and retry.
   if [ "$(id -u)" = 0 ]; then apt-get update -qq >/dev/null 2>&1; fi

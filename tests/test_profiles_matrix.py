@@ -49,8 +49,9 @@ def leaves_dying(kernel: str, pin: str) -> bool:
         m._mmput(m.tasks[sleeper].mm)  # no anon or page tables: only the stack is left
         m.tasks[sleeper].mm = None
     elif pin == "slab":
-        d = m.vfs.resolve("/root")
-        d.mkdir("dir-made-in-a", m.tasks[job])
+        # On tmpfs, so that only the dentry and inode are left (an ext4 directory
+        # would also leave an inode-table page behind).
+        m.mkdir(job, "/tmp/dir-made-in-a")
     elif pin == "swap":
         _write(m, job, "/tmp/s", bytes(PAGE_SIZE))
         f = m.vfs.resolve("/tmp/s")

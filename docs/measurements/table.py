@@ -6,7 +6,13 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 CONFIGS = ["6.1-v1", "6.1-v2", "6.12-v2"]
 STAGES = ["before", "after", "after sleep 1", "after drop_caches", "after sync+drop_caches"]
-EXTRA = ["after killing sleeps", "after compact_memory", "after cleanup+drop", "after 5 s more", "after 20 s more"]
+EXTRA = [
+    "after killing sleeps",
+    "after compact_memory",
+    "after cleanup+drop",
+    "after 5 s more",
+    "after 20 s more",
+]
 
 
 def dying(line: str) -> int:
@@ -33,17 +39,18 @@ def rows(name: str):
         later = ", ".join(f"{s.removeprefix('after ')}: {stage[s]}" for s in EXTRA if s in stage)
         ms = f"{1000 * float(loop.group(2)) / int(loop.group(1)):.0f}" if loop else ""
         pc = f"{percpu[0]}→{max(map(int, percpu))}" if percpu else ""
-        yield f"| {name} | {cfg} | {loop.group(1) if loop else ''} | " + " | ".join(cells) + (
-            f" | {later} | {ms} | {pc} |"
+        yield (
+            f"| {name} | {cfg} | {loop.group(1) if loop else ''} | "
+            + " | ".join(cells)
+            + (f" | {later} | {ms} | {pc} |")
         )
 
 
 if __name__ == "__main__":
-    print("| script | kernel-cgroup | N | " + " | ".join(STAGES) + " | later | ms/iter | Percpu kB |")
+    head = ["script", "kernel-cgroup", "N", *STAGES, "later", "ms/iter", "Percpu kB"]
+    print("| " + " | ".join(head) + " |")
     print("|" + "---|" * (len(STAGES) + 6))
-    names = ["seed000-ext"] + sorted(
-        p.stem for p in (HERE / "6.1-v1").glob("var-*.txt")
-    )
+    names = ["seed000-ext"] + sorted(p.stem for p in (HERE / "6.1-v1").glob("var-*.txt"))
     for n in names:
         for r in rows(n):
             print(r)

@@ -12,6 +12,7 @@ ttyS3 control lines from /init ("MCL key=value").
 
 from __future__ import annotations
 
+import re
 import stat
 from pathlib import Path
 
@@ -111,6 +112,16 @@ poweroff -f
 """
 
 
+# Syntax busybox ash lacks: brace ranges {0..2000} and lists {a,b}, [[ ]], arrays, $'..',
+# <( ), ${!x}, (( )) commands (not POSIX $(( ))), and the declare/shopt/function builtins.
+BASHISMS = re.compile(
+    r"\{-?\w+\.\.-?\w+(\.\.-?\d+)?\}|(?<![$\w])\{[\w./-]*,[\w.,/-]*\}|"
+    r"\[\[ |\w=\(|\$'|<\(|\$\{!|(?<!\$)\(\(|"
+    r"^\s*(declare|shopt|function)\s",
+    re.M,
+)
+
+
 def choose_shell(script: str, shell: str = "auto") -> str:
     """bash when asked for (shebang) or when the script leans on bash syntax."""
     if shell != "auto":
@@ -118,8 +129,7 @@ def choose_shell(script: str, shell: str = "auto") -> str:
     first = script.split("\n", 1)[0]
     if first.startswith("#!"):
         return "bash" if "bash" in first else "sh"
-    bashisms = ("..}", "[[", "function ", "=(", "$'", "<(", "${!", "declare ", "shopt ")
-    return "bash" if any(b in script for b in bashisms) else "sh"
+    return "bash" if BASHISMS.search(script) else "sh"
 
 
 def choose_cgroup(script: str, cgroup: str = "auto") -> str:

@@ -15,6 +15,7 @@ import lzma
 import os
 import re
 import shutil
+import struct
 import subprocess
 import tempfile
 from collections.abc import Callable
@@ -53,8 +54,31 @@ def _run(cmd: list[str], **kw) -> subprocess.CompletedProcess:
     return subprocess.run(cmd, check=False, capture_output=True, text=True, **kw)
 
 
+def is_static_elf(path: Path) -> bool:
+    """True for an ELF executable without a PT_INTERP (dynamic loader) program header:
+    the initramfs has no libc, so busybox and bash must be the static builds."""
+    try:
+        data = path.read_bytes()[:65536]
+    except OSError:
+        return False
+    if data[:4] != b"\x7fELF" or data[4] != 2:  # 64-bit ELF only
+        return False
+    (phoff,) = struct.unpack_from("<Q", data, 0x20)
+    phentsize, phnum = struct.unpack_from("<HH", data, 0x36)
+    for i in range(phnum):
+        (p_type,) = struct.unpack_from("<I", data, phoff + i * phentsize)
+        if p_type == 3:  # PT_INTERP
+            return False
+    return True
+
+
 def missing_host_packages() -> list[str]:
-    return [pkg for pkg, path in HOST_PACKAGES.items() if not Path(path).exists()]
+    missing = []
+    for pkg, path in HOST_PACKAGES.items():
+        p = Path(path)
+        if not p.exists() or (pkg.endswith("-static") and not is_static_elf(p)):
+            missing.append(pkg)
+    return missing
 
 
 def install_host_packages(log: Callable[[str], None] = print) -> None:

@@ -11,7 +11,13 @@ from pathlib import Path
 
 from memcglab.real.errors import RealKernelError, RealKernelTimeout
 from memcglab.real.initramfs import build_initramfs, choose_cgroup, choose_shell
-from memcglab.real.packages import KERNELS, default_cache_dir, read_manifest
+from memcglab.real.packages import (
+    HOST_PACKAGES,
+    KERNELS,
+    default_cache_dir,
+    is_static_elf,
+    read_manifest,
+)
 from memcglab.real.qemu import qemu_command, run_qemu
 
 
@@ -27,6 +33,7 @@ class RealResult:
     script_seconds: float | None = None  # guest uptime spent in the script itself
     shell: str = ""
     cgroup: str = ""
+    boot: str = ""  # which image booted: "vmlinux" (PVH entry) or "bzImage"
     control: dict[str, str] = field(default_factory=dict)
 
 
@@ -75,14 +82,15 @@ def run_real(
     cache_dir: Path | None = None,
     shell: str = "auto",
     disk_size: str = "512M",
-    boot: str = "pvh",
+    boot: str = "auto",
 ) -> RealResult:
     """Boot ``kernel`` under qemu, run ``script`` as root in /root, return what it printed.
 
     ``cgroup``: "v1" mounts the v1 memory hierarchy at /sys/fs/cgroup/memory, "v2" mounts
     cgroup2 at /sys/fs/cgroup with +memory enabled, "auto" picks v1 when the script names
     /sys/fs/cgroup/memory. ``shell``: "bash", "sh" (busybox) or "auto" (shebang/bashisms).
-    ``boot``: "pvh" enters the extracted vmlinux directly, "bzimage" boots the bzImage.
+    ``boot``: "pvh" enters the extracted vmlinux directly, "bzimage" boots the bzImage,
+    "auto" tries PVH and falls back to the bzImage when the guest never reached /init.
     """
     kdir, entry = kernel_paths(kernel, cache_dir)
     cg = choose_cgroup(script, cgroup)
@@ -92,6 +100,11 @@ def run_real(
             "use --kernel 6.1 or --cgroup v2"
         )
     sh = choose_shell(script, shell)
+    for pkg in ("busybox-static", "bash-static"):
+        if not is_static_elf(Path(HOST_PACKAGES[pkg])):
+            raise RealKernelError(
+                f"{HOST_PACKAGES[pkg]} missing or not static: apt-get install {pkg}"
+            )
     mkfs = _find_tool("mkfs.ext4")
     with tempfile.TemporaryDirectory(prefix="memcglab-real-") as tmp:
         work = Path(tmp)
@@ -111,10 +124,15 @@ def run_real(
             swapimg = work / "swap.img"
             subprocess.run(["truncate", "-s", swap, str(swapimg)], check=True)
             disks.append(swapimg)
-        image = kdir / ("vmlinux" if boot == "pvh" else "bzImage")
-        cmd, files = qemu_command(image, initrd, disks, work, memory, cpus)
-        run = run_qemu(cmd, files, timeout)
-        control = _parse_control(_read(files["control"]))
+        # "auto": PVH entry into vmlinux (seconds faster under TCG); if that guest never
+        # reached /init (no control line at all), boot the bzImage instead.
+        images = {"pvh": ["vmlinux"], "bzimage": ["bzImage"], "auto": ["vmlinux", "bzImage"]}
+        for name in images[boot]:
+            cmd, files = qemu_command(kdir / name, initrd, disks, work, memory, cpus)
+            run = run_qemu(cmd, files, timeout)
+            control = _parse_control(_read(files["control"]))
+            if control or run.returncode is None:
+                break
         qemu_err = _read(files["console"].with_suffix(".qemu.txt"))
         result = RealResult(
             stdout=_read(files["stdout"]),
@@ -127,6 +145,7 @@ def run_real(
             shell=sh,
             cgroup=cg,
             control=control,
+            boot=name,
         )
     if "start" in control and "end" in control:
         start, end = (float(control[k].split()[0]) for k in ("start", "end"))

@@ -71,6 +71,8 @@ class Shell:
     def run(self, text: str) -> int:
         """Run a whole script; returns its exit status. Never raises for any script."""
         rt = self.runtime
+        rt.aborted = None
+        rt.steps = 0
         sched = rt.sched
         limit = sys.getrecursionlimit()
         sys.setrecursionlimit(max(limit, RECURSION_LIMIT))

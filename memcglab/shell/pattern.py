@@ -65,7 +65,7 @@ def _bracket(pattern: str, i: int) -> tuple[str, int] | None:
             out.append(re.escape(pattern[i + 1]))
             i += 2
             continue
-        out.append("\\" + c if c in "\\^[]" else c)
+        out.append("\\" + c if c in "\\^[]&~|" else c)
         i += 1
     return None
 

@@ -51,16 +51,19 @@ def test_runner_channels_status_and_shells(kernel):
     )
     r = rk.run(script, cgroup="v2")
     lines = r.stdout.splitlines()
+    assert len(lines) == 4, r.stdout
     assert lines[0] == r.kernel_version
     assert r.kernel_version.startswith(kernel + ".")
     assert lines[1] == "1 2 3 "  # bash ran it: brace expansion works
     assert lines[2].startswith("pid=") and lines[2].endswith("cwd=/root")
+    assert lines[3] == "15"  # header + 14 controllers
     assert r.stderr == "to-stderr\n"
     assert r.exit_status == 7
     assert r.shell == "bash" and r.cgroup == "v2"
-    # busybox ash when the script has no bash shebang or syntax
-    r = rk.run("echo {1..3}\n", cgroup="v2")
-    assert (r.shell, r.stdout) == ("sh", "{1..3}\n")
+    if kernel == "6.1":  # busybox ash: no brace expansion; output to a pipe, not a tty
+        r = rk.run("echo {1..3}; ls /sys/fs/cgroup | head -n 2\n", shell="sh")
+        assert (r.shell, r.cgroup) == ("sh", "v2")
+        assert r.stdout == "{1..3}\ncgroup.controllers\ncgroup.max.depth\n"
 
 
 def test_612_has_no_cgroup_v1():
@@ -71,31 +74,59 @@ def test_612_has_no_cgroup_v1():
 
 @pytest.mark.parametrize(("kernel", "cgroup"), CONFIGS, ids=CONFIG_IDS)
 def test_seed000_page_cache_pins_every_cgroup_until_written_back(kernel, cgroup):
-    # Measured: 2001 iterations -> exactly 2001 dying (v1 num_cgroups 1 -> 2002, v2
-    # nr_dying_descendants 0 -> 2001); drop_caches alone frees only the clean pages;
-    # sync + drop_caches frees them all.
+    # Measured: 2001 iterations -> exactly 2001 dying on all three configs; drop_caches
+    # without sync frees only the clean pages; sync + drop_caches frees them all.
     m, _ = run_script(kernel, cgroup, "seed000")
     before = m["before"]
-    assert 48 <= dying(m["after"], before) <= 50
-    assert dying(m["after sync+drop_caches"], before) <= 2
-    assert m["before"]["hierarchy"] == (1 if cgroup == "v1" else 0)
-    # v2: /proc/cgroups num_cgroups counts the dying ones too
-    if cgroup == "v2":
-        assert m["after"]["num_cgroups"] - before["num_cgroups"] == dying(m["after"], before)
+    assert before["hierarchy"] == (1 if cgroup == "v1" else 0)
+    assert dying(m["after"], before) in (49, 50)
+    assert dying(m["after sync+drop_caches"], before) <= 1
+    if cgroup == "v2":  # /proc/cgroups num_cgroups counts the dying ones on v2 too
+        grown = m["after"]["num_cgroups"] - before["num_cgroups"]
+        assert grown == dying(m["after"], before)
 
 
 @pytest.mark.parametrize(("kernel", "cgroup"), CONFIGS, ids=CONFIG_IDS)
 def test_tmpfs_pages_pin_until_the_file_is_removed(kernel, cgroup):
     m, _ = run_script(kernel, cgroup, "tmpfs")
     before = m["before"]
-    assert 48 <= dying(m["after"], before) <= 50
-    assert 48 <= dying(m["after sync+drop_caches"], before) <= 50  # shmem is not dropped
-    assert dying(m["after cleanup"], before) <= 2
+    assert dying(m["after"], before) in (49, 50)
+    assert dying(m["after sync+drop_caches"], before) in (49, 50)  # shmem is not dropped
+    assert dying(m["after cleanup"], before) <= 1
 
 
-@pytest.mark.parametrize(("kernel", "cgroup"), CONFIGS, ids=CONFIG_IDS)
-def test_unique_file_per_cgroup(kernel, cgroup):
+@pytest.mark.parametrize(("kernel", "cgroup"), [("6.1", "v1"), ("6.12", "v2")])
+def test_unique_files_leave_ext4_metadata_pins(kernel, cgroup):
+    # 50 new files: all 50 pinned; after sync + drop_caches about one per 16 new inodes
+    # stays (inode-table blocks in the block device's page cache), even after rm.
     m, _ = run_script(kernel, cgroup, "file_unique")
     before = m["before"]
-    assert 48 <= dying(m["after"], before) <= 50
-    assert dying(m["after sync+drop_caches"], before) <= 2
+    assert dying(m["after"], before) in (49, 50)
+    assert 1 <= dying(m["after sync+drop_caches"], before) <= 8
+    assert 1 <= dying(m["after cleanup"], before) <= 8
+
+
+@pytest.mark.parametrize(("kernel", "cgroup", "name"),
+                         [("6.1", "v2", "anon"), ("6.12", "v2", "empty")])  # fmt: skip
+def test_no_page_cache_no_dying(kernel, cgroup, name):
+    m, _ = run_script(kernel, cgroup, name)
+    assert dying(m["after sync+drop_caches"], m["before"]) <= 1
+
+
+@pytest.mark.parametrize(("kernel", "cgroup"), [("6.1", "v1"), ("6.12", "v2")])
+def test_background_task_pins_its_cgroup_until_killed(kernel, cgroup):
+    # Each sleep gets 0.1 s to exec and fault in before it is moved out (measured: all
+    # pinned); a sleep still racing its move pins nothing, hence the slack for slow hosts.
+    m, _ = run_script(kernel, cgroup, "bgsleep")
+    before = m["before"]
+    assert 25 <= dying(m["after"], before) <= 30
+    assert 25 <= dying(m["after sync+drop_caches"], before) <= 30
+    # the shell's own heap pages, faulted while it sat in a child, keep a few
+    assert dying(m["after cleanup"], before) <= 8
+
+
+def test_seed001_move_charge_leaves_nothing_dying():
+    rk = real_kernel_for("6.1")
+    r = rk.run(SCRIPTS / "seed001_v1.sh", cgroup="v1")
+    m = parse_marks(r.stdout)
+    assert m["after"]["num_cgroups"] - m["before"]["num_cgroups"] <= 2

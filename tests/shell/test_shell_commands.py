@@ -62,8 +62,8 @@ def test_find_ls_stat_and_rm_r():
     fs = FakeSystem()
     fs.add_file("/srv/a/one.txt", b"1")
     fs.add_file("/srv/a/b/two.log", b"22")
-    result = run("cd /srv\nfind a -name '*.txt'\nfind a -type d\nls a\nstat -c '%s %n' a/b/two.log\n"
-                 "rm -r a\nls", fs=fs)
+    result = run("cd /srv\nfind a -name '*.txt'\nfind a -type d\nls a\n"
+                 "stat -c '%s %n' a/b/two.log\nrm -r a\nls", fs=fs)
     assert result.out == "a/one.txt\na\na/b\nb\none.txt\n2 a/b/two.log\n"
     assert "/srv/a" not in fs.dirs
 

@@ -36,5 +36,6 @@ def test_read_loop_from_a_file():
 
 
 def test_here_documents_and_functions_with_redirection():
-    result = run("f() { cat; }\nf <<EOF > out\nv=$((6*7))\nEOF\ncat out\nx=q\ncat <<-'E'\n\t$x\n\tE\n")
+    result = run("f() { cat; }\nf <<EOF > out\nv=$((6*7))\nEOF\ncat out\n"
+                 "x=q\ncat <<-'E'\n\t$x\n\tE\n")
     assert result.out == "v=42\n$x\n"

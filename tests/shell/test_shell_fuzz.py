@@ -20,6 +20,8 @@ TOKENS = [
     "dd if=/dev/zero of=f bs=1 count=2", "seq 3", "wc -l", "sort", "uniq", "tr a b", "cut -f1",
     "echo $$ > /sys/fs/cgroup/memory/cgroup.procs", "source f", "exec 3>f", "function g",
 ]
+EDITS = st.tuples(st.integers(0, 10_000), st.integers(0, 3),
+                  st.sampled_from(TOKENS + list("(){}[]$`'\"\\|&;<>")))
 CORPUS = [SEED_000.replace("2000", "3"), SEED_001.replace("500", "3")] + [c[0] for c in CASES]
 
 
@@ -38,9 +40,7 @@ def test_random_token_soup_never_raises(script):
 
 
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.sampled_from(CORPUS), st.lists(st.tuples(st.integers(0, 10_000), st.integers(0, 3),
-                                                   st.sampled_from(TOKENS + list("(){}[]$`'\"\\|&;<>"))),
-                                         max_size=6))
+@given(st.sampled_from(CORPUS), st.lists(EDITS, max_size=6))
 def test_mutated_scripts_never_raise(script, edits):
     for position, action, token in edits:
         at = position % (len(script) + 1)

@@ -1,8 +1,7 @@
 """The two seed reproducers run verbatim on the fake cgroupfs."""
 
-import time
 
-from fakesys import CGROUP_ROOT, FakeSystem
+from fakesys import CGROUP_ROOT
 from shellrun import run
 
 SEED_000 = """#!/bin/bash
@@ -62,16 +61,6 @@ def test_seed_000_runs_verbatim():
     assert len(cats) == 2001
     appends = [e for e in fs.calls("write") if e[2] == "/root/log"]
     assert len(appends) == 2001 and all(len(e[3]) == 4096 for e in appends)
-
-
-def test_seed_000_is_fast_enough():
-    fs = FakeSystem(trace=False)
-    start = time.perf_counter()
-    result = run(SEED_000, fs=fs)
-    elapsed = time.perf_counter() - start
-    assert result.status == 0
-    # the target is ~0.25 s on the development machine; leave room for slow CI hosts
-    assert elapsed < 1.5, f"seed 000 took {elapsed:.3f} s"
 
 
 def test_seed_001_runs_verbatim_and_leaves_sleepers():

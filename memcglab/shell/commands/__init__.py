@@ -72,6 +72,7 @@ class Context:
     def read_stream(self, stream) -> bytes:
         chunks = []
         while True:
+            self.proc.tick()
             data = stream.read(self.pid, CHUNK)
             if not data:
                 return b"".join(chunks)
@@ -91,6 +92,7 @@ class Context:
         try:
             chunks = []
             while True:
+                self.proc.tick()
                 data = self.system.read(self.pid, f, CHUNK)
                 if not data:
                     return b"".join(chunks)

@@ -30,6 +30,8 @@ REGEX_ALLOWED_AFTER = frozenset([None, "(", ",", "{", "}", ";", "\n", "!", "~", 
                                  "printf", "return", "+", "-", "*", "/", "%"])
 BUILTIN_FUNCS = frozenset(["length", "substr", "index", "split", "toupper", "tolower", "int",
                            "sprintf", "sub", "gsub", "match"])
+MIN_ARGS = {"substr": 2, "index": 2, "split": 2, "toupper": 1, "tolower": 1, "int": 1,
+            "sprintf": 1, "sub": 2, "gsub": 2, "match": 2}
 KEYWORDS = frozenset(["BEGIN", "END", "print", "printf", "if", "else", "while", "for", "next",
                       "exit", "in", "getline", "function", "delete", "do"])
 
@@ -524,6 +526,8 @@ class _Awk:
         raise AwkError(f"unsupported expression {kind}")
 
     def call(self, name: str, args: list):
+        if len(args) < MIN_ARGS.get(name, 0) or (name == "split" and args[1][0] != "var"):
+            raise AwkError(f"{name}: wrong arguments")
         values = lambda: [self.eval(a) for a in args]  # noqa: E731 - evaluated lazily per call
         if name == "length":
             if args and args[0][0] == "var" and args[0][1] in self.arrays:
@@ -699,9 +703,9 @@ def awk(ctx) -> int:
             except _Exit as e:
                 status = e.status
                 break
-    except AwkError as e:
+    except (AwkError, OverflowError, RecursionError) as e:
         ctx.out("".join(machine.out))
-        ctx.error(str(e))
+        ctx.error(str(e) if isinstance(e, AwkError) else f"arithmetic or nesting limit: {e}")
         return 2
     ctx.out("".join(machine.out))
     return status

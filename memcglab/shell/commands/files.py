@@ -26,6 +26,7 @@ def cat(ctx) -> int:
             continue
         try:
             while True:
+                ctx.proc.tick()
                 data = ctx.system.read(ctx.pid, f, CHUNK)
                 if not data:
                     break
@@ -88,12 +89,16 @@ DD_SECONDS_PER_BYTE = 1 / 2e9
 DD_SECONDS_PER_CALL = 2e-6
 
 
+DD_OPERANDS = frozenset(["if", "of", "bs", "ibs", "obs", "count", "skip", "seek", "conv",
+                         "oflag", "iflag", "status"])
+
+
 @command("dd")
 def dd(ctx) -> int:
     ops: dict[str, str] = {}
     for arg in ctx.argv[1:]:
         key, eq, value = arg.partition("=")
-        if not eq:
+        if not eq or key not in DD_OPERANDS:
             raise UsageError(f"unrecognized operand '{arg}'")
         ops[key] = value
     ibs = obs = parse_size(ops.get("bs", ops.get("ibs", "512")))
@@ -149,6 +154,7 @@ def dd(ctx) -> int:
                 system.write(pid, outfile, bytes(seek * obs - have))
         full_in = part_in = full_out = part_out = total = 0
         while count is None or full_in + part_in < count:
+            ctx.proc.tick()
             data = read(ibs)
             if not data:
                 break

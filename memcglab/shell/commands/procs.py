@@ -3,12 +3,13 @@ test, id, whoami, hostname, uname, date."""
 
 from __future__ import annotations
 
+import errno
 import re
 import time
 
 from ..builtins import signal_number
 from ..conditions import eval_test
-from ..system import O_RDONLY, SysError
+from ..system import SysError
 from . import UsageError, command
 
 DURATION = re.compile(r"(\d+(?:\.\d*)?|\.\d+)([smhd]?)")
@@ -128,11 +129,9 @@ def script_file(ctx):
 
 def _run_file(ctx, path: str, args: list[str], shown: str):
     try:
-        f = ctx.system.open(ctx.pid, ctx.path(path), O_RDONLY)
-        try:
-            text = _read_all(ctx, f)
-        finally:
-            ctx.system.close(ctx.pid, f)
+        if ctx.path(path).startswith(("/dev/", "/proc/", "/sys/")):
+            raise SysError(errno.EACCES)  # device and kernel files are not scripts
+        text = ctx.read_file(path).decode("utf-8", "surrogateescape")
     except SysError as e:
         if ctx.name == path:  # ./script: the calling shell reports it
             ctx.proc.error(f"{path}: {e.strerror}")
@@ -141,15 +140,6 @@ def _run_file(ctx, path: str, args: list[str], shown: str):
         return 127
     shell = _new_shell(ctx, shown, args)
     return _run_shell(shell, text)
-
-
-def _read_all(ctx, f) -> str:
-    chunks = []
-    while True:
-        data = ctx.system.read(ctx.pid, f, 65536)
-        if not data:
-            return b"".join(chunks).decode("utf-8", "surrogateescape")
-        chunks.append(data)
 
 
 @command("env")

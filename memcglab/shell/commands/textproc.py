@@ -152,8 +152,8 @@ def posix_regex(pat: str, extended: bool) -> str:
                 i += 1
                 continue
             body = pat[i + 1:end]
+            body = re.sub(r"([\\&~|])", r"\\\1", body)
             body = re.sub(r"\[:(\w+):\]", lambda m: _CLASSES.get(m.group(1), m.group(0)), body)
-            body = body.replace("\\", "\\\\")
             if body.startswith("!"):
                 body = "^" + body[1:]
             out.append("[" + body + "]")

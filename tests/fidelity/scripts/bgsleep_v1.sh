@@ -1,5 +1,6 @@
 #!/bin/bash
-# A backgrounded sleeping task started in the cgroup, moved out without move_charge.
+# A backgrounded sleep started in the cgroup (given 0.1 s to exec and fault in), moved out
+# without move_charge: its pages pin the cgroup until it is killed.
 # cgroup v1, 30 iterations. Prints '== label' then the /proc/cgroups memory line
 # (num_cgroups counts live + dying cgroups). Compared with the model by tests/fidelity.
 echo '== before'
@@ -8,7 +9,7 @@ for i in {1..30}
 do
 mkdir /sys/fs/cgroup/memory/test$i
 echo $$ > /sys/fs/cgroup/memory/test$i/cgroup.procs
-sleep 3600 & pid=$!
+sleep 3600 & pid=$!; sleep 0.1
 echo $$ > /sys/fs/cgroup/memory/cgroup.procs
 echo $pid > /sys/fs/cgroup/memory/cgroup.procs
 rmdir /sys/fs/cgroup/memory/test$i

@@ -1,5 +1,6 @@
 #!/bin/bash
-# A backgrounded sleeping task started in the cgroup, moved out without move_charge.
+# A backgrounded sleep started in the cgroup (given 0.1 s to exec and fault in), moved out
+# without move_charge: its pages pin the cgroup until it is killed.
 # cgroup v2, 30 iterations. Prints '== label' then the /proc/cgroups memory line
 # and the root's cgroup.stat. Compared with the model by tests/fidelity.
 echo '== before'
@@ -9,7 +10,7 @@ for i in {1..30}
 do
 mkdir /sys/fs/cgroup/test$i
 echo $$ > /sys/fs/cgroup/test$i/cgroup.procs
-sleep 3600 & pid=$!
+sleep 3600 & pid=$!; sleep 0.1
 echo $$ > /sys/fs/cgroup/cgroup.procs
 echo $pid > /sys/fs/cgroup/cgroup.procs
 rmdir /sys/fs/cgroup/test$i
