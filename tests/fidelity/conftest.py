@@ -21,6 +21,7 @@ from memcglab.real import RealKernelError, RealResult, run_real
 from memcglab.real.packages import default_cache_dir, read_manifest
 
 SCRIPTS = Path(__file__).parent / "scripts"
+_RUNS: dict[tuple, RealResult] = {}
 
 
 def pytest_configure(config):
@@ -61,11 +62,16 @@ class RealKernel:
     kernel: str
 
     def run(self, script: str | Path, cgroup: str = "auto", **kw) -> RealResult:
+        """Boot a guest for the script, once per session: the real-kernel facts and
+        the model-versus-real comparisons share each run (CI time)."""
         text = script.read_text() if isinstance(script, Path) else script
-        try:
-            return run_real(text, kernel=self.kernel, cgroup=cgroup, **kw)
-        except RealKernelError as e:
-            pytest.fail(f"real kernel run failed: {e}")
+        key = (self.kernel, text, cgroup, tuple(sorted(kw.items())))
+        if key not in _RUNS:
+            try:
+                _RUNS[key] = run_real(text, kernel=self.kernel, cgroup=cgroup, **kw)
+            except RealKernelError as e:
+                pytest.fail(f"real kernel run failed: {e}")
+        return _RUNS[key]
 
     def script(self, name: str) -> Path:
         return SCRIPTS / name
