@@ -167,7 +167,7 @@ class Machine:
 
     def _populate_bin(self) -> None:
         """Programs live in the initramfs, in memory and mapped (charged to the root)."""
-        bin_dir = self.vfs.resolve("/bin")
+        bin_dir = self._bin = self.vfs.resolve("/bin")
         for name in PROGRAMS:
             f = bin_dir.create(name, self.init)
             f.write_at(self.init, 0, b"\x7fELF" + bytes(4 * PAGE_SIZE - 4))
@@ -559,10 +559,12 @@ class Machine:
         if t.mm is not None:
             self._mmput(t.mm)
         t.mm = self._new_mm()
-        binary = self.vfs.mounts.get("/bin") or self.vfs.resolve("/bin")
-        prog = binary.lookup(t.comm)
+        prog = self._bin.lookup(t.comm)
         if isinstance(prog, FsFile):
-            prog.read_at(t, 0, prog.length)
+            # Mapping the program faults its pages in (charging whoever brings
+            # them into the cache first; they are resident from boot).
+            for index in range(-(-prog.length // PAGE_SIZE)):
+                self.filemap_get_folio(t, prog.mapping, index, for_write=False)
         self._alloc_pagetables(t, EXEC_PAGETABLE_PAGES)
         self._touch_anon(t, EXEC_ANON_PAGES)
 
