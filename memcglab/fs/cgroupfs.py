@@ -71,8 +71,12 @@ class CgroupDir(Node):
         if child is not None:
             return CgroupDir(self.machine, child)
         if not name.startswith("memory."):
-            # Core files are cheap to build; most lookups (cgroup.procs) stop here.
-            return _core_files(self.machine, self.cgroup).get(name)
+            # Most lookups (cgroup.procs) need only the core files.
+            core = self.machine.cgroupfs_core_cache.get(self.cgroup)
+            if core is None:
+                core = self.machine.cgroupfs_core_cache[self.cgroup] = \
+                    _core_files(self.machine, self.cgroup)
+            return core.get(name)
         return self._files().get(name)
 
     def listdir(self) -> list[str]:

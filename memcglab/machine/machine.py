@@ -108,6 +108,7 @@ class Machine:
         self.check_invariants = check_invariants
         self.drop_caches_count = 0
         self.cgroupfs_cache: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+        self.cgroupfs_core_cache: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
         self.events: list[tuple[float, str, str]] = []  # timeline: (time, what, cgroup)
         self.core.on_free.append(lambda cg: self.events.append((self.clock.now, "freed",
                                                                 cg.path())))
