@@ -76,7 +76,8 @@ class CgroupDir(Node):
             if core is None:
                 core = self.machine.cgroupfs_core_cache[self.cgroup] = \
                     _core_files(self.machine, self.cgroup)
-            return core.get(name)
+            if name in core:
+                return core[name]
         return self._files().get(name)
 
     def listdir(self) -> list[str]:

@@ -5,7 +5,8 @@ badness in the memcg that hit its limit is killed: rss + page tables + swap,
 adjusted by ``oom_score_adj`` (-1000 means never). ``oom_kill`` is counted on
 the victim's memcg. If the memcg that is OOM (or an ancestor below it up to
 the OOM domain) has ``memory.oom.group`` set, every task in that group dies
-and ``oom_group_kill`` is counted.
+and ``oom_group_kill`` is counted; the victim's ``oom_kill`` is then counted
+twice, once as the victim and once in the group sweep.
 """
 
 from __future__ import annotations
@@ -64,10 +65,14 @@ class OomKiller:
             return False
         ctl = self.machine.memcg
         group = self._oom_group(best, memcg)
+        # __oom_kill_process(): the chosen victim first.
         victims = [best]
         if group is not None:
-            victims = [t for t in self._tasks_below(group)
-                       if t.oom_score_adj != OOM_SCORE_ADJ_MIN]
+            # mem_cgroup_scan_tasks(oom_kill_memcg_member): every member not exempt,
+            # the victim included again (its mm is reaped asynchronously, so it is
+            # counted a second time, as test_memcg_oom_group_score_events expects).
+            victims += [t for t in self._tasks_below(group)
+                        if t.oom_score_adj != OOM_SCORE_ADJ_MIN]
             ctl.memcg_memory_event(group, "oom_group_kill")
         for t in victims:
             ctl.memcg_memory_event(self.machine.task_memcg(t), "oom_kill")
