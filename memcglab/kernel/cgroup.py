@@ -70,7 +70,7 @@ class Css:
         self.parent = parent
         self.children: list[Css] = []
         self.refcnt = 1  # the base reference of the percpu_ref
-        self.holders: Counter[str] = Counter(base=1)
+        self.holders: dict[str, int] = {"base": 1}
         self.killed = False
         self.online = False
         self.dying = False
@@ -193,7 +193,8 @@ class CgroupCore:
     # ---- references ------------------------------------------------------
     def css_get(self, css: Css, holder: str, nr: int = 1) -> None:
         css.refcnt += nr
-        css.holders[holder] += nr
+        holders = css.holders
+        holders[holder] = holders.get(holder, 0) + nr
 
     def css_tryget(self, css: Css, holder: str) -> bool:
         """Succeeds while the refcount is above zero (offline css included)."""
@@ -209,11 +210,14 @@ class CgroupCore:
         return True
 
     def css_put(self, css: Css, holder: str, nr: int = 1) -> None:
-        css.holders[holder] -= nr
-        if css.holders[holder] <= 0:
-            if css.holders[holder] < 0:
-                raise AssertionError(f"css_put underflow on {css!r} holder {holder}")
-            del css.holders[holder]
+        holders = css.holders
+        left = holders.get(holder, 0) - nr
+        if left > 0:
+            holders[holder] = left
+        elif left == 0:
+            del holders[holder]
+        else:
+            raise AssertionError(f"css_put underflow on {css!r} holder {holder}")
         css.refcnt -= nr
         if css.refcnt == 0:
             # percpu_ref release callback: css_release() punts to a workqueue.

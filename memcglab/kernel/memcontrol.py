@@ -324,8 +324,13 @@ class MemcgController(Subsystem):
 
     def try_charge_memcg(self, memcg: MemCgroup, nr: int, gfp: GfpFlags = GFP_KERNEL) -> bool:
         """Charge ``nr`` pages: stock, batch, reclaim, drain, OOM, or fail."""
-        if memcg.is_root:
+        if memcg.parent is None:
             return True
+        # consume_stock(), inlined: the common case of every charge.
+        for slot in self.stocks[self.cpu].slots:
+            if slot[0] is memcg and slot[1] >= nr:
+                slot[1] -= nr
+                return True
         memsw = not self.on_dfl
         batch = max(self.profile.charge_batch, nr)
         retries = MAX_RECLAIM_RETRIES
@@ -538,14 +543,24 @@ class MemcgController(Subsystem):
         d = folio.memcg_data
         if d is None:
             return
-        memcg = folio_memcg(folio)
-        self.uncharge_pages(memcg, folio.nr_pages, folio_charged_via_objcg(d))
-        self._v1_event(memcg, "pgpgout", 1)
         folio.memcg_data = None
         if type(d) is ObjCgroup:
+            memcg = d.memcg
+            if not d.is_root:
+                page_counter_uncharge(memcg.memory, folio.nr_pages)
+                if not self.on_dfl:
+                    page_counter_uncharge(memcg.memsw, folio.nr_pages)
             obj_cgroup_put(d)
-        elif self.profile.lru_pins_css:
-            self.core.css_put(d.css, "folio")
+        else:
+            memcg = d
+            if memcg.parent is not None:
+                page_counter_uncharge(memcg.memory, folio.nr_pages)
+                if not self.on_dfl:
+                    page_counter_uncharge(memcg.memsw, folio.nr_pages)
+            if self.profile.lru_pins_css:
+                self.core.css_put(d.css, "folio")
+        if not self.on_dfl:
+            memcg.stat["pgpgout"] += 1
 
     def _v1_event(self, memcg: MemCgroup, item: str, n: int) -> None:
         if not self.on_dfl:

@@ -85,7 +85,8 @@ def propagate_protected_usage(c: PageCounter, usage: int) -> None:
 
 
 def _note_usage(c: PageCounter, new: int) -> None:
-    propagate_protected_usage(c, new)
+    if c.protection_support and (c.min_usage or c.low_usage or c.min or c.low):
+        propagate_protected_usage(c, new)
     if new > c.local_watermark:
         c.local_watermark = new
         if new > c.watermark:
@@ -131,8 +132,16 @@ def page_counter_cancel(c: PageCounter, nr: int) -> None:
 
 
 def page_counter_uncharge(counter: PageCounter, nr: int) -> None:
-    for c in counter.ancestors():
-        page_counter_cancel(c, nr)
+    """page_counter_cancel() on every level, inlined: this is the hottest path."""
+    c: PageCounter | None = counter
+    while c is not None:
+        new = c.usage - nr
+        if new < 0:
+            new = 0  # the kernel WARNs once ("page_counter underflow") and clamps
+        c.usage = new
+        if c.protection_support and (c.min_usage or c.low_usage or c.min or c.low):
+            propagate_protected_usage(c, new)
+        c = c.parent
 
 
 def page_counter_set_max(c: PageCounter, nr: int) -> bool:
