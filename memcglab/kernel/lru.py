@@ -123,7 +123,12 @@ def lruvec_add_folios(lruvec: Lruvec, folios: list[Folio]) -> None:
         folio.lru = lru
         counts[lru] += folio.nr_pages
         if lru != LRU_UNEVICTABLE:
-            _list_add(lruvec.lists[lru], folio)
+            head = lruvec.lists[lru]
+            nxt = head.next  # _list_add(), inlined
+            folio.prev = head
+            folio.next = nxt
+            nxt.prev = folio
+            head.next = folio
     for lru, n in enumerate(counts):
         if n:
             lruvec.nr[lru] += n
@@ -137,7 +142,10 @@ def lruvec_del_folios(lruvec: Lruvec, folios: list[Folio]) -> None:
         lru = folio.lru
         counts[lru] += folio.nr_pages
         if lru != LRU_UNEVICTABLE:
-            _list_del(folio)
+            prev, nxt = folio.prev, folio.next  # _list_del(), inlined
+            prev.next = nxt
+            nxt.prev = prev
+            folio.prev = folio.next = folio
         folio.flags &= ~PG_LRU
         folio.lru = -1
     for lru, n in enumerate(counts):

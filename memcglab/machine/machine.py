@@ -299,14 +299,13 @@ class Machine:
         elif self.profile.lru_pins_css:
             self.core.css_get(memcg.css, "folio", nr)
         ctl._v1_event(memcg, "pgpgin", nr)
-        batch = []
-        for _ in range(nr):
-            folio = Folio(PG_ANON | PG_SWAPBACKED, nid=nid)
+        start = len(mm.anon)
+        batch = [Folio(PG_ANON | PG_SWAPBACKED, nid) for _ in range(nr)]
+        for i, folio in enumerate(batch, start):
             folio.memcg_data = owner
             folio.mapping = mm
-            folio.index = len(mm.anon)
-            mm.anon.append(folio)
-            batch.append(folio)
+            folio.index = i
+        mm.anon.extend(batch)
         owner_memcg = folio_memcg(batch[0])
         lruvec = lrumod.mem_cgroup_lruvec(owner_memcg, nid)
         lruvec.lock_depth += 1
