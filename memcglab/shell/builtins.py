@@ -12,7 +12,7 @@ import errno
 
 from .conditions import eval_test
 from .expand import DEFAULT_IFS, ExpansionError
-from .printf import backslash_escapes, format_printf
+from .printf import echo_text, format_printf
 from .streams import CLOSED
 from .system import O_RDONLY, SysError
 
@@ -40,21 +40,7 @@ def b_false(proc, argv):
 
 
 def b_echo(proc, argv):
-    args = argv[1:]
-    newline, escapes = True, False
-    while args and len(args[0]) > 1 and args[0][0] == "-" and all(c in "neE" for c in args[0][1:]):
-        for c in args[0][1:]:
-            if c == "n":
-                newline = False
-            else:
-                escapes = c == "e"
-        args = args[1:]
-    text = " ".join(args)
-    if escapes:
-        text, stop = backslash_escapes(text, echo=True)
-        if stop:
-            newline = False
-    return _write(proc, "echo", text + "\n" if newline else text)
+    return _write(proc, "echo", echo_text(argv[1:]))
 
 
 def b_printf(proc, argv):

@@ -142,3 +142,21 @@ def format_printf(fmt: str, args: list[str]) -> tuple[str, list[str]]:
         if stop or not args or consumed == 0:
             break
     return "".join(out), errors
+
+
+def echo_text(args: list[str]) -> str:
+    """What echo prints for its arguments: -n, -e and -E options, then the words."""
+    newline, escapes = True, False
+    while args and len(args[0]) > 1 and args[0][0] == "-" and all(c in "neE" for c in args[0][1:]):
+        for c in args[0][1:]:
+            if c == "n":
+                newline = False
+            else:
+                escapes = c == "e"
+        args = args[1:]
+    text = " ".join(args)
+    if escapes:
+        text, stop = backslash_escapes(text, echo=True)
+        newline = newline and not stop
+    return text + "\n" if newline else text
+

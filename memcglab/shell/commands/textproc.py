@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from ..printf import backslash_escapes, format_printf
+from ..printf import backslash_escapes, echo_text, format_printf
 from ..streams import BrokenPipe
 from . import UsageError, command, split_options
 
@@ -29,20 +29,7 @@ def lines_of(data: bytes) -> list[str]:
 
 @command("echo")
 def echo(ctx) -> int:
-    args = ctx.argv[1:]
-    newline, escapes = True, False
-    while args and len(args[0]) > 1 and args[0][0] == "-" and all(c in "neE" for c in args[0][1:]):
-        for c in args[0][1:]:
-            if c == "n":
-                newline = False
-            else:
-                escapes = c == "e"
-        args = args[1:]
-    text = " ".join(args)
-    if escapes:
-        text, stop = backslash_escapes(text, echo=True)
-        newline = newline and not stop
-    ctx.out(text + "\n" if newline else text)
+    ctx.out(echo_text(ctx.argv[1:]))
     return 0
 
 
