@@ -98,6 +98,7 @@ class Machine:
         if not v1:
             self.dfl.root.subtree_control.add("memory")
         self.mem = PhysicalMemory(memory if isinstance(memory, int) else parse_size(memory))
+        self.mem.extra_bytes = lambda: self.memcg.struct_bytes + self.memcg.percpu_bytes
         self.swap_total = (swap if isinstance(swap, int) else parse_size(swap)) // PAGE_SIZE \
             if swap else 0
         self._swap_free = list(range(self.swap_total - 1, -1, -1))
@@ -756,6 +757,15 @@ class Machine:
             check_machine(self)
 
     # ---- the researcher's API ---------------------------------------------------
+    def clone_thread(self, pid: int) -> int:
+        """clone(CLONE_VM | CLONE_THREAD): a new task sharing pid's mm, with its own stack."""
+        leader = self._task(pid)
+        t = self._new_task(leader.pid, leader.comm, leader.cgroup)
+        t.mm = leader.mm
+        if t.mm is not None:
+            t.mm.users += 1
+        return t.pid
+
     def spawn(self, cgroup_path: str = "/", comm: str = "task") -> int:
         """Create a task directly in a cgroup (relative to the memory hierarchy root)."""
         t = self._new_task(self.init.pid, comm, self.cgroup_at(cgroup_path))

@@ -31,10 +31,13 @@ class PhysicalMemory:
         self._in_reclaim = False
         self._pages_total = 0
         self._bytes_total = 0
+        # Kernel memory kept outside these ledgers (memcg structs, per-cpu data).
+        self.extra_bytes: Callable[[], int] = lambda: 0
 
     @property
     def used_pages(self) -> int:
-        return self.reserved_pages + self._pages_total + -(-self._bytes_total // PAGE_SIZE)
+        kernel_bytes = self._bytes_total + self.extra_bytes()
+        return self.reserved_pages + self._pages_total + -(-kernel_bytes // PAGE_SIZE)
 
     @property
     def free_pages(self) -> int:
