@@ -610,8 +610,8 @@ class Machine:
         t = self.tasks.get(pid)
         if t is None or not t.alive:
             raise SysError(errno.ESRCH)
-        if sig == 0:
-            return
+        if sig == 0 or t is self.init:
+            return  # init ignores signals it has no handler for, SIGKILL included
         self.kill_task(t, sig)
 
     def alive(self, pid: int) -> bool:
