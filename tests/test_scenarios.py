@@ -125,7 +125,7 @@ def _shipped():
 def test_every_shipped_scenario_runs(name, kernel):
     text = scenario_text(name)
     swap = "256M" if "--swap" in text else None
-    r = run_script(text, kernel, RunOptions(swap=swap))
+    r = run_script(text, kernel, RunOptions(swap=swap), name=name)
     assert r.exit_status == 0, r.stderr
     errors = [ln for ln in r.stderr.splitlines() if "error" in ln.lower() or "not sim" in ln]
     if name.startswith("seed001") and kernel == "7.1":
