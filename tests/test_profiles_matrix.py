@@ -1,10 +1,12 @@
 """Issue 7: one pin at a time, on every kernel profile, against the timeline of the spec (§9)."""
 
+import errno
+
 import pytest
 
 from memcglab import Machine
 from memcglab.kernel.page_counter import PAGE_SIZE
-from memcglab.shell.system import O_APPEND, O_CREAT, O_WRONLY
+from memcglab.shell.system import O_APPEND, O_CREAT, O_WRONLY, SysError
 
 P, _ = True, False
 # profile: page cache, unique file, tmpfs, anon of a live task, kernel stack, slab, swap record
@@ -67,3 +69,46 @@ def leaves_dying(kernel: str, pin: str) -> bool:
 @pytest.mark.parametrize("pin", PINS)
 def test_pin_matrix(kernel, pin):
     assert leaves_dying(kernel, pin) == TIMELINE[kernel][PINS.index(pin)]
+
+
+def _swap_pinned_jobs(m: Machine, n: int) -> None:
+    """n jobs that each leave a swapped-out tmpfs page (a swap record) and go."""
+    job = m.spawn("/", "job")
+    for i in range(n):
+        m.mkdir(job, m.cgroupfs_path(f"j{i}"))
+        m.write_file(m.cgroupfs_path(f"j{i}/cgroup.procs"), str(job), pid=job)
+        _write(m, job, f"/tmp/s{i}", bytes(PAGE_SIZE))
+        m.write_file(m.cgroupfs_path("cgroup.procs"), str(job), pid=job)
+        f = m.vfs.resolve(f"/tmp/s{i}")
+        [folio] = f.mapping.pages.values()
+        assert f.mapping.evict(folio)
+        m.rmdir(job, m.cgroupfs_path(f"j{i}"))
+    m.settle()
+
+
+@pytest.mark.parametrize("kernel,mode,err", [("3.18", "v1", errno.ENOSPC),
+                                             ("6.1", "v2", errno.ENOSPC),
+                                             ("6.12", "v2", errno.EBUSY),
+                                             ("7.1", "v2", errno.EBUSY)])
+def test_memcg_id_exhaustion_by_swap_pinned_dying_memcgs(kernel, mode, err):
+    m = Machine(kernel=kernel, cgroup=mode, swap="16M")
+    m.memcg._next_id = 65535 - 9  # pretend 65526 IDs are already in use
+    _swap_pinned_jobs(m, 10)
+    assert len(m.dying_memcgs()) == 10
+    with pytest.raises(SysError) as e:
+        m.mkdir(m.init.pid, m.cgroupfs_path("one-more"))
+    assert e.value.errno == err
+
+
+def test_page_cache_pinned_dying_memcgs_give_their_ids_back_after_4_7():
+    m = Machine(kernel="6.1", cgroup="v2")
+    m.memcg._next_id = 65535 - 9
+    job = m.spawn("/", "job")
+    for i in range(30):  # three times the IDs left: each dying memcg frees its ID
+        m.mkdir(job, m.cgroupfs_path(f"j{i}"))
+        m.write_file(m.cgroupfs_path(f"j{i}/cgroup.procs"), str(job), pid=job)
+        _write(m, job, f"/root/f{i}", b"x")
+        m.write_file(m.cgroupfs_path("cgroup.procs"), str(job), pid=job)
+        m.rmdir(job, m.cgroupfs_path(f"j{i}"))
+        m.settle()
+    assert len(m.dying_memcgs()) == 30
