@@ -51,11 +51,15 @@ class ListHead:
 
 
 class Folio(ListHead):
+    """A folio. Off the LRU its links are None rather than pointing at itself: a
+    self-referencing folio would be a reference cycle, left for Python's cyclic
+    garbage collector instead of being freed the moment the model drops it."""
+
     __slots__ = ("memcg_data", "flags", "nid", "lru", "nr_pages", "mapping", "index", "swap")
 
     def __init__(self, flags: int = 0, nid: int = 0, nr_pages: int = 1):
-        self.prev = self
-        self.next = self
+        self.prev = None
+        self.next = None
         self.memcg_data: MemCgroup | ObjCgroup | None = None
         self.flags = flags
         self.nid = nid

@@ -83,8 +83,7 @@ def _list_add(head: ListHead, item: ListHead) -> None:
 def _list_del(item: ListHead) -> None:
     item.prev.next = item.next
     item.next.prev = item.prev
-    item.prev = item
-    item.next = item
+    item.prev = item.next = None  # see Folio: no self-reference cycles
 
 
 def lruvec_add_folio(lruvec: Lruvec, folio: Folio) -> None:
@@ -145,7 +144,7 @@ def lruvec_del_folios(lruvec: Lruvec, folios: list[Folio]) -> None:
             prev, nxt = folio.prev, folio.next  # _list_del(), inlined
             prev.next = nxt
             nxt.prev = prev
-            folio.prev = folio.next = folio
+            folio.prev = folio.next = None
         folio.flags &= ~PG_LRU
         folio.lru = -1
     for lru, n in enumerate(counts):
