@@ -5,9 +5,10 @@ test_real_runs.py) and once on the model at --speed tcg (the guests run under
 qemu TCG, and writeback timing depends on how long a script takes). At every
 '== label' the dying-memcg counts must agree within ``TOLERANCE``: the last
 cgroup or two may still be in teardown on either side. The count right after
-drop_caches *without* sync is compared more loosely, because how many appended
-pages are still dirty then depends on where the flusher's 30 s cycle falls
-(docs/model.md, "What is simplified").
+drop_caches *without* sync is not compared between the two: how many appended
+pages are still dirty then depends on writeback timing, which the model does
+not reproduce (docs/fidelity.md, known disagreement 1); on each side it must
+only lie between what sync + drop_caches leaves and what the loop left.
 """
 
 from __future__ import annotations
@@ -59,8 +60,12 @@ def test_model_agrees_with_the_real_kernel(name, kernel, cgroup):
     model = model_marks(name, kernel, cgroup)
     assert model.keys() == real.keys()
     for label, count in real.items():
-        slack = max(TOLERANCE, count // 2) if label == UNSYNCED else TOLERANCE
-        assert abs(model[label] - count) <= slack, (label, model, real)
+        if label == UNSYNCED:
+            for side in (model, real):
+                low = side["after sync+drop_caches"] - TOLERANCE
+                assert low <= side[label] <= side["after"] + TOLERANCE, (label, model, real)
+        else:
+            assert abs(model[label] - count) <= TOLERANCE, (label, model, real)
 
 
 def test_a_flipped_profile_switch_breaks_the_agreement():
