@@ -60,17 +60,21 @@ def _kind(folio: Folio) -> str:
     return "shmem" if folio.flags & PG_SWAPBACKED else "file"
 
 
-def memcg_pins(machine: Machine, memcg: MemCgroup) -> dict[str, int]:
+def memcg_pins(machine: Machine, memcg: MemCgroup,
+               folio_kinds: dict[int, Counter[str]] | None = None) -> dict[str, int]:
     """Why is this memcg still allocated? Every reference on its css, by holder.
 
     The css holder names come from the model's reference accounting; LRU folio
     references are broken down by kind, and the swap records behind the memcg
-    ID are counted.
+    ID are counted. ``folio_kinds`` (from ``charged_folio_kinds()``) saves the
+    walk over every folio when asking about many memcgs.
     """
     holders = dict(memcg.css.holders)
     folio_refs = holders.pop("folio", 0)
     if folio_refs:
-        kinds = _charged_lru_folios(machine, memcg)
+        if folio_kinds is None:
+            folio_kinds = charged_folio_kinds(machine)
+        kinds = folio_kinds.get(id(memcg), Counter())
         for kind, n in sorted(kinds.items()):
             holders[f"{kind} folios"] = n
         rest = folio_refs - sum(kinds.values())
@@ -86,24 +90,25 @@ def memcg_pins(machine: Machine, memcg: MemCgroup) -> dict[str, int]:
     return holders
 
 
-def _charged_lru_folios(machine: Machine, memcg: MemCgroup) -> Counter[str]:
-    kinds: Counter[str] = Counter()
+def charged_folio_kinds(machine: Machine) -> dict[int, Counter[str]]:
+    """One walk over every folio: id(memcg) -> kinds of the folios charged directly to it."""
+    kinds: dict[int, Counter[str]] = {}
     for m in machine.memcg.memcgs:
         for pn in m.nodeinfo:
             for folio in lruvec_folios(pn.lruvec):
-                if folio.memcg_data is memcg:
-                    kinds[_kind(folio)] += 1
+                kinds.setdefault(id(folio.memcg_data), Counter())[_kind(folio)] += 1
     for t in machine.tasks.values():
         if t.mm is not None:
             for f in t.mm.anon:
-                if isinstance(f, Folio) and f.memcg_data is memcg and f.lru < 0:
-                    kinds["anon (isolated)"] += 1
+                if isinstance(f, Folio) and f.lru < 0 and f.memcg_data is not None:
+                    kinds.setdefault(id(f.memcg_data), Counter())["anon (isolated)"] += 1
     return kinds
 
 
 def why_dying(machine: Machine) -> list[tuple[str, dict[str, int]]]:
     """For every dying memcg: its path and what pins it."""
-    return [(cgroup_path(m), memcg_pins(machine, m)) for m in machine.dying_memcgs()]
+    kinds = charged_folio_kinds(machine)
+    return [(cgroup_path(m), memcg_pins(machine, m, kinds)) for m in machine.dying_memcgs()]
 
 
 def memcg_cost_bytes(machine: Machine) -> int:
@@ -127,6 +132,7 @@ __all__ = [
     "mem_cgroup_id",
     "mem_cgroup_online",
     "memcg_cost_bytes",
+    "charged_folio_kinds",
     "memcg_pins",
     "memcg_state",
     "parent_mem_cgroup",

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import asdict, dataclass, field
 
-from memcglab.helpers import memcg_pins
+from memcglab.helpers import charged_folio_kinds, memcg_pins
 from memcglab.kernel.page_counter import PAGE_SIZE
 from memcglab.kernel.profiles import KernelProfile, get_profile
 from memcglab.machine.machine import Machine
@@ -129,8 +129,9 @@ def run_script(script: str, kernel: str | KernelProfile, opts: RunOptions | None
         machine.settle()
         settled = snapshot(machine)
     pins: dict[str, int] = {}
+    kinds = charged_folio_kinds(machine)
     for memcg in machine.dying_memcgs():
-        for holder, n in memcg_pins(machine, memcg).items():
+        for holder, n in memcg_pins(machine, memcg, kinds).items():
             pins[holder] = pins.get(holder, 0) + n
     record = RunRecord(kernel=profile.version, cgroup=mode, exit_status=status,
                        stdout=out.decode(errors="replace"), stderr=err.decode(errors="replace"),

@@ -13,23 +13,33 @@ objected to; memcglab counts the records it scans.
 
 from __future__ import annotations
 
+from collections import Counter
+
 
 class SwapCgroup:
     def __init__(self) -> None:
         self.map: dict[int, int] = {}  # swap slot -> memcg ID
+        self.per_id: Counter[int] = Counter()  # records per ID, for inspection
         self.records_scanned = 0
 
     def record(self, slot: int, memcg_id: int) -> None:
+        old = self.map.get(slot)
+        if old is not None:
+            self.per_id[old] -= 1
         self.map[slot] = memcg_id
+        self.per_id[memcg_id] += 1
 
     def lookup(self, slot: int) -> int:
         return self.map.get(slot, 0)
 
     def clear(self, slot: int) -> int:
-        return self.map.pop(slot, 0)
+        memcg_id = self.map.pop(slot, 0)
+        if memcg_id:
+            self.per_id[memcg_id] -= 1
+        return memcg_id
 
     def count(self, memcg_id: int) -> int:
-        return sum(1 for v in self.map.values() if v == memcg_id)
+        return self.per_id[memcg_id]
 
     def migrate(self, old: int, new: int) -> int:
         """Rewrite every record of ``old`` to ``new``; returns how many moved."""
@@ -39,4 +49,6 @@ class SwapCgroup:
             if mid == old:
                 self.map[slot] = new
                 moved += 1
+        self.per_id[old] -= moved
+        self.per_id[new] += moved
         return moved

@@ -13,6 +13,7 @@ it does on a real host.
 from __future__ import annotations
 
 import errno
+import gc
 import weakref
 from collections.abc import Callable
 
@@ -815,7 +816,18 @@ class Machine:
         shell_pid = self.fork(self.init.pid)
         self.exec(shell_pid, ["bash"])
         sh = Shell(self, shell_pid, script_name=name, stdout=out, stderr=err, cwd="/root")
-        return sh.run(script)
+        # A run creates and drops millions of short-lived objects while a large,
+        # long-lived model stays reachable: Python's cyclic collector would walk
+        # that model again and again (measured: successive runs slowed from 1.4 s
+        # to 2.4 s). Reference counting frees the model's garbage; the collector
+        # resumes afterwards.
+        was_enabled = gc.isenabled()
+        gc.disable()
+        try:
+            return sh.run(script)
+        finally:
+            if was_enabled:
+                gc.enable()
 
     def dirty_folios(self):
         for folios in self._dirty.values():
