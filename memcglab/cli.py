@@ -156,9 +156,10 @@ def _print_side_by_side(records: list[RunRecord]) -> None:
 
 
 def _print_counters(out: Console, records: list[RunRecord]) -> None:
-    table = Table(title="memcgs at the end of the script (and once teardown settles)")
-    for col in ("kernel", "exit", "num_cgroups", "online", "dying", "dying, settled",
-                "Percpu kB", "simulated s"):
+    table = Table(title="at the end of the script (memory num_cgroups, memcgs) and once "
+                        "teardown settles")
+    for col in ("kernel", "exit", "cgroups", "online", "dying", "settled", "Percpu kB",
+                "time (s)"):
         table.add_column(col, justify="right")
     for r in records:
         table.add_row(r.kernel, str(r.exit_status), str(r.final["num_cgroups"]),
