@@ -546,21 +546,14 @@ class MemcgController(Subsystem):
         folio.memcg_data = None
         if type(d) is ObjCgroup:
             memcg = d.memcg
-            if not d.is_root:
-                page_counter_uncharge(memcg.memory, folio.nr_pages)
-                if not self.on_dfl:
-                    page_counter_uncharge(memcg.memsw, folio.nr_pages)
+            self.uncharge_pages(memcg, folio.nr_pages, charged_at_root=not d.is_root)
             obj_cgroup_put(d)
         else:
             memcg = d
-            if memcg.parent is not None:
-                page_counter_uncharge(memcg.memory, folio.nr_pages)
-                if not self.on_dfl:
-                    page_counter_uncharge(memcg.memsw, folio.nr_pages)
+            self.uncharge_pages(memcg, folio.nr_pages)
             if self.profile.lru_pins_css:
                 self.core.css_put(d.css, "folio")
-        if not self.on_dfl:
-            memcg.stat["pgpgout"] += 1
+        self._v1_event(memcg, "pgpgout", 1)
 
     def _v1_event(self, memcg: MemCgroup, item: str, n: int) -> None:
         if not self.on_dfl:
