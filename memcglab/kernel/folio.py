@@ -90,10 +90,6 @@ def folio_memcg(folio: Folio) -> MemCgroup | None:
     return d
 
 
-def folio_test_anon(folio: Folio) -> bool:
-    return bool(folio.flags & PG_ANON)
-
-
 def folio_is_file_lru(folio: Folio) -> bool:
     return not folio.flags & PG_SWAPBACKED
 

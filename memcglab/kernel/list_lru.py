@@ -100,22 +100,6 @@ def list_lru_count_one(lru: ListLru, nid: int, memcg: MemCgroup | None) -> int:
     return max(lst.nr_items, 0) if lst is not None else 0
 
 
-def list_lru_isolate_from(lru: ListLru, nid: int, memcg: MemCgroup | None, nr: int) -> list:
-    """Take up to ``nr`` items from the head of one list (a shrinker walk)."""
-    lst = lru._list(nid, memcg)
-    if lst is None or lst.dead:
-        return []
-    taken = []
-    for item in lst.items:
-        if len(taken) >= nr:
-            break
-        taken.append(item)
-    for item in taken:
-        del lst.items[item]
-        lst.nr_items -= 1
-    return taken
-
-
 def memcg_reparent_list_lrus(lrus: list[ListLru], memcg: MemCgroup, parent: MemCgroup) -> None:
     """At offline: move the memcg's items to the head of the parent's lists."""
     for lru in lrus:

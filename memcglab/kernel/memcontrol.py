@@ -931,10 +931,6 @@ def css_is_dying(css: Css) -> bool:
     return css.dying
 
 
-def folio_memcg_charged(folio: Folio) -> bool:
-    return folio.memcg_data is not None
-
-
 __all__ = [
     "GFP_KERNEL",
     "GFP_NOFAIL",

@@ -868,9 +868,6 @@ class Machine:
     def num_cgroups(self) -> int:
         return self.hier.nr_cgrps
 
-    def write_dirty(self) -> None:
-        self.sync_all()
-
 
 def _proc_self(path: str, pid: int) -> str:
     if path == "/proc/self" or path.startswith("/proc/self/"):
@@ -878,6 +875,4 @@ def _proc_self(path: str, pid: int) -> str:
     return path
 
 
-__all__ = (
-    "GFP_KERNEL Machine Node parse_size"
-).split()
+__all__ = ["Machine", "parse_size"]
