@@ -107,17 +107,19 @@ def lruvec_del_folio(lruvec: Lruvec, folio: Folio) -> None:
     lruvec.memcg.ctl.mod_lruvec_lru_size(lruvec, lru, -folio.nr_pages)
 
 
-def lruvec_add_folios(lruvec: Lruvec, folios: list[Folio]) -> None:
+def lruvec_add_folios(lruvec: Lruvec, folios: list[Folio], lru: int | None = None) -> None:
     """Add a batch of folios bound to this lruvec, like folio_batch_move_lru().
 
     One lock round trip and one size update per batch, as the kernel's per-cpu
-    folio batches do; the caller guarantees every folio maps to ``lruvec``.
+    folio batches do; the caller guarantees every folio maps to ``lruvec``, and
+    may name the list when all of them go to the same one.
     """
     if not folios:
         return
     counts = [0] * NR_LRU_LISTS
+    same = lru
     for folio in folios:
-        lru = folio_lru_list(folio)
+        lru = same if same is not None else folio_lru_list(folio)
         folio.flags |= PG_LRU
         folio.lru = lru
         counts[lru] += folio.nr_pages

@@ -20,6 +20,7 @@ from collections.abc import Callable
 from memcglab.kernel import lru as lrumod
 from memcglab.kernel.cgroup import Cgroup, CgroupCore, CgroupError
 from memcglab.kernel.folio import (
+    LRU_INACTIVE_ANON,
     PG_ACTIVE,
     PG_ANON,
     PG_DIRTY,
@@ -311,7 +312,7 @@ class Machine:
         owner_memcg = folio_memcg(batch[0])
         lruvec = lrumod.mem_cgroup_lruvec(owner_memcg, nid)
         lruvec.lock_depth += 1
-        lrumod.lruvec_add_folios(lruvec, batch)
+        lrumod.lruvec_add_folios(lruvec, batch, LRU_INACTIVE_ANON)  # new anon starts inactive
         lruvec.lock_depth -= 1
         owner_memcg.stat["anon"] += nr * PAGE_SIZE
         owner_memcg.stat["pgfault"] += nr
@@ -341,18 +342,25 @@ class Machine:
         mm.users -= 1
         if mm.users:
             return
-        gather: dict[int, list] = {}
-        for entry in mm.anon:
-            if not isinstance(entry, Folio):
-                self.free_swap_slot(entry.slot)
-                continue
-            if entry.memcg_data is None or entry.lru < 0:
-                self.free_lru_folio(entry)
-                continue
-            g = gather.setdefault((id(entry.memcg_data), entry.nid),
-                                  [entry.memcg_data, 0, []])
-            g[1] += 1
-            g[2].append(entry)
+        anon = mm.anon
+        first = anon[0] if anon else None
+        d = first.memcg_data if type(first) is Folio else None
+        if d is not None and all(type(f) is Folio and f.memcg_data is d and f.lru >= 0
+                                 and f.nid == first.nid for f in anon):
+            gather = {0: [d, len(anon), anon]}  # the usual case: one owner, all on the LRU
+        else:
+            gather = {}
+            for entry in anon:
+                if not isinstance(entry, Folio):
+                    self.free_swap_slot(entry.slot)
+                    continue
+                if entry.memcg_data is None or entry.lru < 0:
+                    self.free_lru_folio(entry)
+                    continue
+                g = gather.setdefault((id(entry.memcg_data), entry.nid),
+                                      [entry.memcg_data, 0, []])
+                g[1] += 1
+                g[2].append(entry)
         for owner, nr, folios in gather.values():
             memcg = folio_memcg(folios[0])
             lruvec = lrumod.mem_cgroup_lruvec(memcg, folios[0].nid)
