@@ -178,6 +178,8 @@ def _print_why(r: RunRecord) -> None:
 
 
 SEED_000 = "seed000-eliminate-dying-memcg.sh"
+# One kernel per outcome of the seed: reparenting at offline, kmem pins, LRU pins, the fix.
+DEMO_KERNELS = ("3.18", "5.10", "6.1", "7.1")
 
 
 def scenario_text(name: str) -> str:
@@ -186,7 +188,8 @@ def scenario_text(name: str) -> str:
 
 @main.command()
 @click.option("--kernel", "-k", "kernels", multiple=True,
-              help="Kernels to compare (default: every profile with cgroup v1 memory).")
+              help="Kernels to compare (default: 3.18, 5.10, 6.1, 7.1 — one per outcome; "
+                   "'all' for every profile).")
 @click.option("--iterations", type=click.IntRange(1, 70000), default=None,
               help="Loop iterations (default: the seed's 2001).")
 @click.option("--plot", type=click.Path(dir_okay=False), default="memcglab-demo.png",
@@ -199,7 +202,7 @@ def demo(kernels, iterations, plot, json_out) -> None:
     text = scenario_text(SEED_000).replace("rm -f temp log\n", "")
     if iterations is not None:
         text = text.replace("{0..2000}", f"{{0..{iterations - 1}}}")
-    ks = _kernels(kernels) if kernels else [k for k, p in PROFILES.items() if p.cgroup_v1_memory]
+    ks = _kernels(kernels) if kernels else list(DEMO_KERNELS)
     records = _run_all(text, SEED_000, ks, RunOptions())
     out = Console(highlight=False)
     out.print("Seed 000 reproducer (\"Eliminate Dying Memory Cgroup\", v6 cover letter): "
