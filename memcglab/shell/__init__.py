@@ -101,7 +101,19 @@ class Shell:
             status = e.status
         except Aborted as e:
             status = e.status
+            proc.exit_trap = None  # the simulation stopped the script: no cleanup runs
         proc.status = status
+        if proc.exit_trap is not None:
+            # bash runs the EXIT trap once, with $? set to the script's status; an
+            # `exit` inside it sets the final status.
+            action, proc.exit_trap = proc.exit_trap, None
+            try:
+                yield from proc.run_source(action, label="trap: ")
+            except ShellExit as e:
+                status = e.status
+            except Aborted as e:
+                status = e.status
+            proc.status = status
         return status
 
 

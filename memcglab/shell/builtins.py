@@ -2,8 +2,9 @@
 
 Each takes ``(proc, argv)`` and returns a status, or a generator (for the
 ones that block or run code: ``wait``, ``eval``, ``source``, ``command``).
-``trap`` is accepted and ignored: the simulation delivers no signals a trap
-could catch, and scripts set traps mostly for cleanup on Ctrl-C.
+``trap`` keeps an EXIT (or 0) action, which the shell runs when the script
+ends; traps on signals are accepted and ignored, since the simulation delivers
+no signal a trap could catch.
 """
 
 from __future__ import annotations
@@ -631,6 +632,26 @@ def b_ignored(proc, argv):
     return 0
 
 
+EXIT_NAMES = ("EXIT", "0", "SIGEXIT")
+
+
+def b_trap(proc, argv):
+    """trap [-p] [ACTION SIGNAL...]: only EXIT has an effect (see the module docstring)."""
+    args = argv[1:]
+    if args and args[0] == "--":
+        args = args[1:]
+    if not args or args == ["-p"]:
+        if proc.exit_trap is not None:
+            quoted = "'" + proc.exit_trap.replace("'", "'\\''") + "'"
+            return _write(proc, "trap", f"trap -- {quoted} EXIT\n")
+        return 0
+    action, signals = (("-", args) if len(args) == 1 else (args[0], args[1:]))
+    for sig in signals:
+        if sig.upper() in EXIT_NAMES:
+            proc.exit_trap = None if action in ("-", "") else action
+    return 0
+
+
 def b_umask(proc, argv):
     if len(argv) == 1:
         return _write(proc, "umask", "0022\n")
@@ -726,7 +747,7 @@ BUILTINS = {
     "command": b_command,
     "exec": b_exec,
     "let": b_let,
-    "trap": b_ignored,
+    "trap": b_trap,
     "ulimit": b_ignored,
     "shopt": b_ignored,
     "hash": b_ignored,

@@ -157,6 +157,7 @@ class Process(Expander):
         self.errexit_skip = False
         self.cmdsub_status: int | None = None
         self.sourcing = 0
+        self.exit_trap: str | None = None  # `trap ACTION EXIT`; subshells start without one
 
     def fork(self, pid: int) -> Process:
         """The state of a child process: a copy of this one's."""
