@@ -324,13 +324,8 @@ class MemcgController(Subsystem):
 
     def try_charge_memcg(self, memcg: MemCgroup, nr: int, gfp: GfpFlags = GFP_KERNEL) -> bool:
         """Charge ``nr`` pages: stock, batch, reclaim, drain, OOM, or fail."""
-        if memcg.parent is None:
-            return True
-        # consume_stock(), inlined: the common case of every charge.
-        for slot in self.stocks[self.cpu].slots:
-            if slot[0] is memcg and slot[1] >= nr:
-                slot[1] -= nr
-                return True
+        if memcg.parent is None or self.consume_stock(memcg, nr):
+            return True  # the common case: this CPU's stock already holds the pages
         memsw = not self.on_dfl
         batch = max(self.profile.charge_batch, nr)
         retries = MAX_RECLAIM_RETRIES
