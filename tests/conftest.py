@@ -25,6 +25,12 @@ class Ops:
     def cg(self, path: str = "") -> str:
         return self.m.cgroupfs_path(path)
 
+    def swap_out(self, path: str) -> None:
+        """Reclaim every resident page of a tmpfs file into swap."""
+        mapping = self.m.vfs.resolve(path).mapping
+        for folio in list(mapping.pages.values()):
+            assert mapping.evict(folio)
+
     def enter(self, pid: int, cgroup: str) -> None:
         self.write(pid, self.cg(cgroup) + "/cgroup.procs", str(pid).encode(), append=False)
 

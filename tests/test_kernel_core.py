@@ -107,9 +107,7 @@ def test_why_is_it_dying_names_swap_records(ops):
     o.enter(pid, "a")
     o.write(pid, "/tmp/shm", bytes(3 * PAGE_SIZE))
     o.enter(pid, "")
-    f = m.vfs.resolve("/tmp/shm")
-    for folio in list(f.mapping.pages.values()):
-        assert f.mapping.evict(folio)
+    o.swap_out("/tmp/shm")
     m.rmdir(pid, o.cg("a"))
     m.settle()
     [(path, pins)] = why_dying(m)

@@ -104,9 +104,7 @@ def test_swap_records_pin_until_swap_in(ops):
     o.enter(pid, "a")
     o.write(pid, "/tmp/s", bytes(2 * PAGE_SIZE))
     o.enter(pid, "")
-    f = m.vfs.resolve("/tmp/s")
-    for folio in list(f.mapping.pages.values()):
-        assert f.mapping.evict(folio)
+    o.swap_out("/tmp/s")
     m.rmdir(pid, o.cg("a"))
     m.settle()
     assert memcg_pins(m, m.dying_memcgs()[0]) == {"swap records (via memcg ID)": 2}

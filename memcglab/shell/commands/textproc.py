@@ -63,8 +63,9 @@ def _pieces(data: bytes) -> list[bytes]:
     return re.findall(rb"[^\n]*\n|[^\n]+$", data)
 
 
-@command("head")
-def head(ctx) -> int:
+def _head_or_tail(ctx, select) -> int:
+    """Shared by head and tail: options, per-file headers; ``select(items, value)``
+    picks the lines (or bytes) to print."""
     opts, names = split_options(_numeric_shorthand(ctx.argv[1:]), "nc")
     mode, value = _count_option(opts, names)
     status = 0
@@ -74,34 +75,32 @@ def head(ctx) -> int:
             continue
         if len(names) > 1:
             ctx.out(f"==> {name} <==\n")
-        count = int(value.lstrip("-") or "0")
-        negative = value.startswith("-")
         items = data if mode == "c" else _pieces(data)
-        keep = items[:max(len(items) - count, 0)] if negative else items[:count]
+        keep = select(items, value)
         ctx.write(keep if mode == "c" else b"".join(keep))
     return status
+
+
+def _head_select(items, value: str):
+    count = int(value.lstrip("-") or "0")
+    return items[:max(len(items) - count, 0)] if value.startswith("-") else items[:count]
+
+
+def _tail_select(items, value: str):
+    count = int(value.lstrip("+-") or "0")
+    if value.startswith("+"):
+        return items[max(count - 1, 0):]
+    return items[len(items) - count:] if count else items[:0]
+
+
+@command("head")
+def head(ctx) -> int:
+    return _head_or_tail(ctx, _head_select)
 
 
 @command("tail")
 def tail(ctx) -> int:
-    opts, names = split_options(_numeric_shorthand(ctx.argv[1:]), "nc")
-    mode, value = _count_option(opts, names)
-    status = 0
-    for name, data in ctx.inputs(names):
-        if data is None:
-            status = 1
-            continue
-        if len(names) > 1:
-            ctx.out(f"==> {name} <==\n")
-        from_start = value.startswith("+")
-        count = int(value.lstrip("+-") or "0")
-        items = data if mode == "c" else _pieces(data)
-        if from_start:
-            keep = items[max(count - 1, 0):]
-        else:
-            keep = items[len(items) - count:] if count else items[:0]
-        ctx.write(keep if mode == "c" else b"".join(keep))
-    return status
+    return _head_or_tail(ctx, _tail_select)
 
 
 def posix_regex(pat: str, extended: bool) -> str:
