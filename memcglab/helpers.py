@@ -49,7 +49,7 @@ def lruvec_folio_kinds(memcg: MemCgroup) -> Counter[str]:
     kinds: Counter[str] = Counter()
     for pn in memcg.nodeinfo:
         for folio in lruvec_folios(pn.lruvec):
-            kinds[_kind(folio)] += 1
+            kinds[_kind(folio)] += folio.nr_pages
         kinds["unevictable"] += pn.lruvec.nr[4]
     return +kinds
 
@@ -96,12 +96,12 @@ def charged_folio_kinds(machine: Machine) -> dict[int, Counter[str]]:
     for m in machine.memcg.memcgs:
         for pn in m.nodeinfo:
             for folio in lruvec_folios(pn.lruvec):
-                kinds.setdefault(id(folio.memcg_data), Counter())[_kind(folio)] += 1
+                kinds.setdefault(id(folio.memcg_data), Counter())[_kind(folio)] += folio.nr_pages
     for t in machine.tasks.values():
         if t.mm is not None:
             for f in t.mm.anon:
                 if isinstance(f, Folio) and f.lru < 0 and f.memcg_data is not None:
-                    kinds.setdefault(id(f.memcg_data), Counter())["anon (isolated)"] += 1
+                    kinds.setdefault(id(f.memcg_data), Counter())["anon (isolated)"] += f.nr_pages
     return kinds
 
 

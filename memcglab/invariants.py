@@ -298,11 +298,11 @@ class _Checker:
         elif self.on_lru.pop(id(folio), None) is None:
             _fail("a folio marked on an LRU is found on that LRU", folio, where)
         if type(d) is ObjCgroup:
-            self.objcg_refs[id(d)] += 1
+            self.objcg_refs[id(d)] += nr  # one per page (anon runs)
             charged = not d.is_root
         else:
             if self.profile.lru_pins_css:
-                self.folio_refs[id(d)] += 1
+                self.folio_refs[id(d)] += nr  # one per page (anon runs)
             charged = not d.is_root
         if charged:
             if owner.is_root:

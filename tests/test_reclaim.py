@@ -6,6 +6,7 @@ import pytest
 
 from memcglab import Machine
 from memcglab.cli import scenario_text
+from memcglab.kernel.folio import LRU_INACTIVE_ANON, Folio
 from memcglab.runner import run_script
 from memcglab.shell.system import O_CREAT, O_RDONLY, O_WRONLY, SysError
 
@@ -31,6 +32,11 @@ def task_in(m: Machine, cg: str) -> int:
     pid = m.spawn("/", "t")
     m.write_file(m.cgroupfs_path(cg + "/cgroup.procs"), str(pid), pid=pid)
     return pid
+
+
+def stat(m: Machine, cg: str) -> dict[str, int]:
+    text = m.read_file(m.cgroupfs_path(f"{cg}/memory.stat"))
+    return {k: int(v) for k, v in (ln.split() for ln in text.splitlines())}
 
 
 def create(m: Machine, path: str) -> None:
@@ -206,3 +212,28 @@ def _opts(memory: str):
     from memcglab.runner import RunOptions
 
     return RunOptions(memory=memory)
+
+
+@pytest.mark.parametrize("kernel,mode", [("6.1", "v2"), ("7.1", "v2"), ("6.1", "v1")])
+def test_anon_run_reclaimed_page_by_page(kernel: str, mode: str):
+    """A task's faulted-in anon pages are one folio in the model (an anon run); reclaim
+    still isolates them one page at a time, and takes exactly as many as it asks for."""
+    m = Machine(kernel=kernel, cgroup=mode, swap="64M", check_invariants=True)
+    m.mkdir(1, m.cgroupfs_path("A"))
+    pid = task_in(m, "A")
+    m.touch_anon(pid, 24 * 4096)  # less than one charge batch: a single run
+    mm = m.tasks[pid].mm
+    assert [f.nr_pages for f in mm.anon] == [24]
+    lruvec = m.task_memcg(m.tasks[pid]).nodeinfo[0].lruvec
+    assert m.vmscan._shrink_inactive_list(lruvec, LRU_INACTIVE_ANON, 10, "proactive") == 10
+    resident = [f for f in mm.anon if isinstance(f, Folio)]
+    assert len(mm.anon) == 24 and len(resident) == 14
+    assert all(f.nr_pages == 1 for f in resident)
+    assert lruvec.nr[LRU_INACTIVE_ANON] == 14
+    anon = "anon" if mode == "v2" else "rss"
+    assert stat(m, "A")[anon] == 14 * 4096
+    assert m.swap_free_pages == 64 * 256 - 10
+    m.exit(pid, 0)
+    m.settle()
+    assert stat(m, "A")[anon] == 0
+    assert m.swap_free_pages == 64 * 256

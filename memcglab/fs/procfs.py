@@ -184,7 +184,7 @@ def pid_dir(machine: Machine, t: Task) -> DictDir:
         return f"{t.pid} ({t.comm}) {state} {t.ppid} {t.pid} {t.pid} 0 -1 4194304\n"
 
     def status_text() -> str:
-        rss = len(t.mm.anon) * 4 if t.mm else 0
+        rss = t.mm.anon_pages * 4 if t.mm else 0
         return (f"Name:\t{t.comm}\nState:\t{t.state}\nPid:\t{t.pid}\nPPid:\t{t.ppid}\n"
                 f"VmRSS:\t{rss:>8} kB\nRssAnon:\t{rss:>8} kB\n")
 

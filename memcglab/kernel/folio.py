@@ -14,6 +14,13 @@ change under reparenting, which is why ``folio_memcg()`` is always derived.
 
 Folios sit on intrusive doubly-linked LRU lists (``prev``/``next``), so a whole
 list can be spliced in O(1); ``__slots__`` keeps a resident folio small.
+
+Anon runs: the pages a task faults in together (one charge batch) are created
+as one anonymous folio with ``nr_pages`` > 1. The model has no THP, so such a
+folio stands for that many order-0 pages in a row on the LRU; it is split into
+them (``Mm.split_anon_run()``) before anything handles one page of it (reclaim,
+swap-out, charge moving). Charges, statistics, LRU sizes and references are
+per page throughout, so a run and its pages look the same to every counter.
 """
 
 from __future__ import annotations

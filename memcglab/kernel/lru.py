@@ -107,19 +107,33 @@ def lruvec_del_folio(lruvec: Lruvec, folio: Folio) -> None:
     lruvec.memcg.ctl.mod_lruvec_lru_size(lruvec, lru, -folio.nr_pages)
 
 
-def lruvec_add_folios(lruvec: Lruvec, folios: list[Folio], lru: int | None = None) -> None:
+def lruvec_link_split(lruvec: Lruvec, folio: Folio, pieces: list[Folio]) -> None:
+    """Link the pieces split off ``folio`` next to it, as lru_add_split_folio() does.
+
+    A walk from the tail meets ``folio`` and then ``pieces`` in order. Sizes do not
+    change (the pages were counted already); the caller holds the lru_lock.
+    """
+    if folio.lru == LRU_UNEVICTABLE:
+        return  # the model keeps no list for unevictable folios, only their count
+    prev = folio
+    for piece in pieces:
+        toward_head = prev.prev
+        piece.next = prev
+        piece.prev = toward_head
+        toward_head.next = piece
+        prev.prev = piece
+        prev = piece
+
+
+def lruvec_add_folios(lruvec: Lruvec, folios: list[Folio]) -> None:
     """Add a batch of folios bound to this lruvec, like folio_batch_move_lru().
 
     One lock round trip and one size update per batch, as the kernel's per-cpu
-    folio batches do; the caller guarantees every folio maps to ``lruvec``, and
-    may name the list when all of them go to the same one.
+    folio batches do; the caller guarantees every folio maps to ``lruvec``.
     """
-    if not folios:
-        return
     counts = [0] * NR_LRU_LISTS
-    same = lru
     for folio in folios:
-        lru = same if same is not None else folio_lru_list(folio)
+        lru = folio_lru_list(folio)
         folio.flags |= PG_LRU
         folio.lru = lru
         counts[lru] += folio.nr_pages

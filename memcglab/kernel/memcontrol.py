@@ -539,16 +539,17 @@ class MemcgController(Subsystem):
         if d is None:
             return
         folio.memcg_data = None
+        nr = folio.nr_pages  # order-0 pages: an anon run holds one reference per page
         if type(d) is ObjCgroup:
             memcg = d.memcg
-            self.uncharge_pages(memcg, folio.nr_pages, charged_at_root=not d.is_root)
-            obj_cgroup_put(d)
+            self.uncharge_pages(memcg, nr, charged_at_root=not d.is_root)
+            obj_cgroup_put(d, nr)
         else:
             memcg = d
-            self.uncharge_pages(memcg, folio.nr_pages)
+            self.uncharge_pages(memcg, nr)
             if self.profile.lru_pins_css:
-                self.core.css_put(d.css, "folio")
-        self._v1_event(memcg, "pgpgout", 1)
+                self.core.css_put(d.css, "folio", nr)
+        self._v1_event(memcg, "pgpgout", nr)
 
     def _v1_event(self, memcg: MemCgroup, item: str, n: int) -> None:
         if not self.on_dfl:
@@ -804,7 +805,7 @@ class MemcgController(Subsystem):
                         memcg.stat[item] -= folio.nr_pages * PAGE_SIZE
                         parent.stat[item] += folio.nr_pages * PAGE_SIZE
                     lrumod.folio_add_lru(folio)
-                    self.reparented_pages += 1
+                    self.reparented_pages += folio.nr_pages
 
     # ---- swap records (mm/memcontrol.c, mm/memcontrol-v1.c) ------------------
     def _record_swap(self, memcg: MemCgroup, slot: int) -> None:

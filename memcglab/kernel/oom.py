@@ -46,7 +46,7 @@ class OomKiller:
             return None
         points = len(t.stack)
         if t.mm is not None:
-            points += len(t.mm.anon) + len(t.mm.pagetables)
+            points += t.mm.anon_pages + len(t.mm.pagetables)
         return points + t.oom_score_adj * totalpages // 1000
 
     def mem_cgroup_out_of_memory(self, memcg: MemCgroup) -> bool:

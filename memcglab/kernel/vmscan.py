@@ -159,7 +159,7 @@ class Vmscan:
 
     def _shrink_active_list(self, lruvec: lrumod.Lruvec, lru: int, nr: int) -> None:
         """Age: move folios from the active tail to the inactive list."""
-        for folio in list(lrumod.lru_tail(lruvec, lru))[:nr]:
+        for folio in list(_order0_from_tail(lruvec, lru, nr)):
             lrumod.lruvec_del_folio(lruvec, folio)
             folio.flags &= ~(PG_ACTIVE | PG_REFERENCED)
             lrumod.lruvec_add_folio(lruvec, folio)
@@ -168,9 +168,7 @@ class Vmscan:
     def _shrink_inactive_list(self, lruvec: lrumod.Lruvec, lru: int, nr: int, kind: str) -> int:
         reclaimed = scanned = 0
         stat = lruvec.memcg.stat
-        for folio in list(lrumod.lru_tail(lruvec, lru)):
-            if scanned >= nr:
-                break
+        for folio in list(_order0_from_tail(lruvec, lru, nr)):
             scanned += 1
             if folio.flags & (PG_REFERENCED | PG_MAPPED):
                 # Second chance: rotate referenced (or mapped) folios to the head.
@@ -209,3 +207,18 @@ class Vmscan:
     def drop_slab(self) -> int:
         """echo 2: shrink every list_lru (unused dentries and inodes)."""
         return self.machine.prune_dcache()
+
+
+def _order0_from_tail(lruvec: lrumod.Lruvec, lru: int, nr: int):
+    """Up to ``nr`` order-0 folios from the cold end, splitting anon runs on the way
+    (isolation takes pages one by one; see memcglab.kernel.folio)."""
+    for folio in lrumod.lru_tail(lruvec, lru):
+        if not nr:
+            return
+        if folio.nr_pages > 1:
+            pieces = folio.mapping.split_anon_run(folio)
+            del pieces[nr:]
+        else:
+            pieces = [folio]
+        nr -= len(pieces)
+        yield from pieces

@@ -20,7 +20,6 @@ from collections.abc import Callable
 from memcglab.kernel import lru as lrumod
 from memcglab.kernel.cgroup import Cgroup, CgroupCore, CgroupError
 from memcglab.kernel.folio import (
-    LRU_INACTIVE_ANON,
     PG_ACTIVE,
     PG_ANON,
     PG_DIRTY,
@@ -251,6 +250,7 @@ class Machine:
 
     def _move_anon_charges(self, mm: Mm, src: MemCgroup, dst: MemCgroup) -> None:
         """mem_cgroup_move_charge(): re-charge the task's anon folios to dst (v1)."""
+        mm.split_anon_runs()  # the page-table walk moves one page at a time
         for folio in mm.anon:
             if not isinstance(folio, Folio) or folio_memcg(folio) is not src:
                 continue
@@ -291,7 +291,11 @@ class Machine:
             nr -= chunk
 
     def _add_anon_folios(self, t: Task, memcg: MemCgroup, nr: int) -> None:
-        """commit_charge() + LRU add for ``nr`` freshly charged anon folios."""
+        """commit_charge() + LRU add for ``nr`` freshly charged anon pages.
+
+        They become one anon run (memcglab.kernel.folio): one folio of ``nr``
+        pages holding one reference per page, split when reclaim needs a page.
+        """
         ctl = self.memcg
         mm = t.mm
         nid = t.cpu % self.nr_nodes
@@ -302,17 +306,15 @@ class Machine:
         elif self.profile.lru_pins_css:
             self.core.css_get(memcg.css, "folio", nr)
         ctl._v1_event(memcg, "pgpgin", nr)
-        start = len(mm.anon)
-        batch = [Folio(PG_ANON | PG_SWAPBACKED, nid) for _ in range(nr)]
-        for i, folio in enumerate(batch, start):
-            folio.memcg_data = owner
-            folio.mapping = mm
-            folio.index = i
-        mm.anon.extend(batch)
-        owner_memcg = folio_memcg(batch[0])
+        run = Folio(PG_ANON | PG_SWAPBACKED, nid, nr)
+        run.memcg_data = owner
+        run.mapping = mm
+        run.index = len(mm.anon)
+        mm.anon.append(run)
+        owner_memcg = folio_memcg(run)
         lruvec = lrumod.mem_cgroup_lruvec(owner_memcg, nid)
         lruvec.lock_depth += 1
-        lrumod.lruvec_add_folios(lruvec, batch, LRU_INACTIVE_ANON)  # new anon starts inactive
+        lrumod.lruvec_add_folio(lruvec, run)  # new anon starts inactive
         lruvec.lock_depth -= 1
         owner_memcg.stat["anon"] += nr * PAGE_SIZE
         owner_memcg.stat["pgfault"] += nr
@@ -347,7 +349,8 @@ class Machine:
         d = first.memcg_data if type(first) is Folio else None
         if d is not None and all(type(f) is Folio and f.memcg_data is d and f.lru >= 0
                                  and f.nid == first.nid for f in anon):
-            gather = {0: [d, len(anon), anon]}  # the usual case: one owner, all on the LRU
+            # The usual case: one owner, all on the LRU.
+            gather = {0: [d, sum(f.nr_pages for f in anon), anon]}
         else:
             gather = {}
             for entry in anon:
@@ -359,7 +362,7 @@ class Machine:
                     continue
                 g = gather.setdefault((id(entry.memcg_data), entry.nid),
                                       [entry.memcg_data, 0, []])
-                g[1] += 1
+                g[1] += entry.nr_pages
                 g[2].append(entry)
         for owner, nr, folios in gather.values():
             memcg = folio_memcg(folios[0])
@@ -400,16 +403,17 @@ class Machine:
         lrumod.folio_del_lru(folio)
         if folio.flags & PG_DIRTY and not folio.flags & PG_SWAPBACKED:
             self.writeback_folio(folio)  # truncation of a dirty page cancels its I/O
+        nr = folio.nr_pages
         if folio.flags & PG_ANON:
-            self.memcg.mod_folio_state(folio, "anon", -1)
-            self.mem.free("anon")
+            self.memcg.mod_folio_state(folio, "anon", -nr)
+            self.mem.free("anon", nr)
         else:
-            self.memcg.mod_folio_state(folio, "file", -1)
+            self.memcg.mod_folio_state(folio, "file", -nr)
             if folio.flags & PG_SWAPBACKED:
-                self.memcg.mod_folio_state(folio, "shmem", -1)
-                self.mem.free("shmem")
+                self.memcg.mod_folio_state(folio, "shmem", -nr)
+                self.mem.free("shmem", nr)
             else:
-                self.mem.free("file")
+                self.mem.free("file", nr)
         self.memcg.mem_cgroup_uncharge(folio)
 
     def drop_cache_entry(self, entry: Folio | SwapSlot) -> None:

@@ -13,8 +13,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from memcglab.kernel import lru as lrumod
 from memcglab.kernel.cgroup import Cgroup
-from memcglab.kernel.folio import Folio
+from memcglab.kernel.folio import PG_LRU, Folio
 
 KERNEL_STACK_PAGES = 4  # THREAD_SIZE = 16 KiB on x86-64
 # Accounted slab per task: task_struct, signal_struct, mm_struct, files, vmas.
@@ -30,8 +31,41 @@ class Mm:
         self.users = 1
         self.machine = None  # set by the machine; reclaim swaps out through it
 
+    @property
+    def anon_pages(self) -> int:
+        """Anonymous pages of the mm, resident or swapped out."""
+        return sum(e.nr_pages if type(e) is Folio else 1 for e in self.anon)
+
+    def split_anon_run(self, folio: Folio) -> list[Folio]:
+        """Split an anon run into its order-0 pages (see memcglab.kernel.folio).
+
+        The first page keeps the folio; the others take the next free slots of
+        ``anon``, the run's bindings and references (one per page already), and
+        follow it on the LRU. The caller holds the lru_lock if it is on one.
+        """
+        pieces = []
+        for _ in range(folio.nr_pages - 1):
+            piece = Folio(folio.flags, folio.nid)
+            piece.memcg_data = folio.memcg_data
+            piece.lru = folio.lru
+            piece.mapping = self
+            piece.index = len(self.anon)
+            self.anon.append(piece)
+            pieces.append(piece)
+        folio.nr_pages = 1
+        if folio.flags & PG_LRU:
+            lrumod.lruvec_link_split(lrumod.folio_lruvec(folio), folio, pieces)
+        return [folio, *pieces]
+
+    def split_anon_runs(self) -> None:
+        for entry in list(self.anon):
+            if type(entry) is Folio and entry.nr_pages > 1:
+                self.split_anon_run(entry)
+
     def evict(self, folio: Folio) -> bool:
-        """Reclaim one anonymous folio: only possible by swapping it out."""
+        """Reclaim one anonymous page: only possible by swapping it out."""
+        if folio.nr_pages > 1:
+            self.split_anon_run(folio)
         return self.machine.swap_out_folio(folio, self.anon, folio.index)
 
     def start_writeback(self, folio: Folio) -> None:
