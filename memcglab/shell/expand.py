@@ -170,12 +170,17 @@ class Expander:
 
     def _expand_plain(self, word: Word) -> str | None:
         """Fast path for a ``plain`` word: None if a value needs splitting or globbing."""
-        if self.vars.get("IFS") != DEFAULT_IFS:
+        variables = self.vars
+        if variables.get("IFS") != DEFAULT_IFS:
             return None
         pieces = []
         for part in word.parts:
             if type(part) is Param:
-                value = self.param(part, False)
+                # a set variable is the common case; param() handles the rest
+                # ($$, $1, unset names under set -u)
+                value = variables.get(part.name)
+                if value is None:
+                    value = self.param(part, False)
                 if not value or NEEDS_FIELDS.search(value):
                     return None
                 pieces.append(value)

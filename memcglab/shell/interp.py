@@ -231,7 +231,8 @@ class Process(Expander):
         """Count one step; stop the run when the budget is spent or the script aborted."""
         rt = self.rt
         rt.steps += 1
-        self.check_limits()
+        if rt.steps > rt.max_steps or rt.aborted is not None:
+            self.check_limits()
 
     def check_limits(self) -> None:
         rt = self.rt
@@ -392,8 +393,12 @@ class Process(Expander):
             status = 141
         except Aborted as e:
             status = e.status
-        with contextlib.suppress(SysError):  # it may have been killed meanwhile
+        # it may have been killed meanwhile; not contextlib.suppress, which costs
+        # more than a try on this path taken by every command
+        try:  # noqa: SIM105
             self.rt.system.exit(self.pid, status)
+        except SysError:
+            pass
         return status
 
     def fork_task(self) -> int | None:
@@ -733,9 +738,14 @@ class Process(Expander):
         return words[0]
 
     def close_files(self, files: list) -> None:
+        system = self.rt.system
         for f in files:
-            with contextlib.suppress(SysError):
-                self.rt.system.close(self.pid, f)
+            # not contextlib.suppress, which costs more than a try on this path
+            # taken by every redirection
+            try:  # noqa: SIM105
+                system.close(self.pid, f)
+            except SysError:
+                pass
 
     def with_redirs(self, redirs: list, run, arg):
         if not redirs:

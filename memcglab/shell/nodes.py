@@ -97,11 +97,13 @@ class Word(Node):
         self.raw = raw
         self.literal = None
         self.braced = None  # brace-expanded words, computed on first use
-        # only literal text and plain $name: the expander's fast path may apply
+        # only literal text and plain $name (not $@, $*, ${!name}): the
+        # expander's fast path may apply
         self.plain = all(
             (type(p) is Lit and not any(c in p.text for c in "*?[{"))
             or type(p) is Quoted
-            or (type(p) is Param and p.op is None and p.name not in "@*")
+            or (type(p) is Param and p.op is None and p.name not in "@*"
+                and not p.name.startswith("!"))
             for p in parts
         )
         if len(parts) == 1 and type(parts[0]) is Lit:
