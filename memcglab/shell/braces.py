@@ -29,13 +29,15 @@ def _atoms(word: Word) -> list:
 
 
 def _to_word(atoms: list) -> Word:
+    raw = "".join([atom for atom in atoms if type(atom) is str])
+    if len(raw) == len(atoms):
+        # only characters (the common case, e.g. each number of {1..1000}): one literal
+        return Word([Lit(raw)], raw)
     parts: list = []
     text: list[str] = []
-    raw: list[str] = []
     for atom in atoms:
         if type(atom) is str:
             text.append(atom)
-            raw.append(atom)
         else:
             if text:
                 parts.append(Lit("".join(text)))
@@ -43,7 +45,7 @@ def _to_word(atoms: list) -> Word:
             parts.append(atom)
     if text:
         parts.append(Lit("".join(text)))
-    return Word(parts, "".join(raw))
+    return Word(parts, raw)
 
 
 def _find_close(atoms: list, start: int) -> tuple[int, list[int]] | None:

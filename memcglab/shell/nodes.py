@@ -87,6 +87,9 @@ class Arith(Node):
         self.word = None  # the text parsed as a word, when it needs expanding
 
 
+GLOB_OR_BRACE = frozenset("*?[{")  # characters that keep unquoted text from being literal
+
+
 class Word(Node):
     """One shell word. ``literal`` is set when the word expands to itself."""
 
@@ -100,7 +103,7 @@ class Word(Node):
         # only literal text and plain $name (not $@, $*, ${!name}): the
         # expander's fast path may apply
         self.plain = all(
-            (type(p) is Lit and not any(c in p.text for c in "*?[{"))
+            (type(p) is Lit and GLOB_OR_BRACE.isdisjoint(p.text))
             or type(p) is Quoted
             or (type(p) is Param and p.op is None and p.name not in "@*"
                 and not p.name.startswith("!"))
@@ -108,7 +111,7 @@ class Word(Node):
         )
         if len(parts) == 1 and type(parts[0]) is Lit:
             text = parts[0].text
-            if not any(c in text for c in "*?[{"):
+            if GLOB_OR_BRACE.isdisjoint(text):
                 self.literal = text
         elif all(type(p) is Quoted for p in parts):
             self.literal = "".join(p.text for p in parts)
