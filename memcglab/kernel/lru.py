@@ -150,25 +150,6 @@ def lruvec_add_folios(lruvec: Lruvec, folios: list[Folio]) -> None:
             lruvec.memcg.ctl.mod_lruvec_lru_size(lruvec, lru, n)
 
 
-def lruvec_del_folios(lruvec: Lruvec, folios: list[Folio]) -> None:
-    """Take a batch of folios (all on this lruvec) off their lists."""
-    counts = [0] * NR_LRU_LISTS
-    for folio in folios:
-        lru = folio.lru
-        counts[lru] += folio.nr_pages
-        if lru != LRU_UNEVICTABLE:
-            prev, nxt = folio.prev, folio.next  # _list_del(), inlined
-            prev.next = nxt
-            nxt.prev = prev
-            folio.prev = folio.next = None
-        folio.flags &= ~PG_LRU
-        folio.lru = -1
-    for lru, n in enumerate(counts):
-        if n:
-            lruvec.nr[lru] -= n
-            lruvec.memcg.ctl.mod_lruvec_lru_size(lruvec, lru, -n)
-
-
 def folio_add_lru(folio: Folio) -> None:
     lruvec = folio_lruvec_lock(folio)
     lruvec_add_folio(lruvec, folio)

@@ -94,7 +94,8 @@ class MemCgroup:
     def __init__(self, ctl: MemcgController, css: Css, parent: MemCgroup | None):
         self.ctl = ctl
         self.css = css
-        self.parent = parent
+        self.parent = parent  # never changes: a memcg is not re-parented, its charges are
+        self.is_root = parent is None
         v1 = not ctl.on_dfl
         self.memory = PageCounter(parent.memory if parent else None, protection_support=not v1)
         self.memory.track_failcnt = v1
@@ -127,10 +128,6 @@ class MemCgroup:
     def __repr__(self) -> str:
         state = "online" if self.css.online else ("freed" if self.css.freed else "dying")
         return f"<memcg {self.css.cgroup.path()} id={self.id} {state}>"
-
-    @property
-    def is_root(self) -> bool:
-        return self.parent is None
 
     def ancestors_or_self(self) -> Iterator[MemCgroup]:
         m: MemCgroup | None = self

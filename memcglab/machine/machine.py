@@ -18,7 +18,7 @@ import weakref
 from collections.abc import Callable
 
 from memcglab.kernel import lru as lrumod
-from memcglab.kernel.cgroup import Cgroup, CgroupCore, CgroupError
+from memcglab.kernel.cgroup import Cgroup, CgroupCore, CgroupError, Css
 from memcglab.kernel.folio import (
     PG_ACTIVE,
     PG_ANON,
@@ -208,18 +208,14 @@ class Machine:
         if css is not None:
             self.core.css_get(css, "task")
 
-    def _detach(self, t: Task, put_now: bool = True) -> None:
+    def _detach(self, t: Task) -> Css | None:
+        """Take t out of its cgroup; returns the memory css whose "task" reference
+        the caller drops (at once on migration, with the task_struct on exit)."""
         cgroup = t.cgroup
         cgroup.tasks.discard(t.pid)
         for c in (cgroup, *cgroup.ancestors()):
             c.nr_populated -= 1
-        css = cgroup.effective_css("memory")
-        if css is not None:
-            if put_now:
-                self.core.css_put(css, "task")
-            else:
-                # The css_set is put when the task_struct is freed, after a grace period.
-                self.clock.call_rcu(lambda: self.core.css_put(css, "task"))
+        return cgroup.effective_css("memory")
 
     def task_memcg(self, t: Task) -> MemCgroup:
         css = t.cgroup.effective_css("memory")
@@ -240,7 +236,9 @@ class Machine:
         if t.cgroup is dst:
             return
         src_memcg = self.task_memcg(t)
-        self._detach(t)
+        css = self._detach(t)
+        if css is not None:
+            self.core.css_put(css, "task")
         self._attach(t, dst)
         dst_memcg = self.task_memcg(t)
         if (self.cgroup_mode == "v1" and self.profile.move_charge
@@ -344,35 +342,23 @@ class Machine:
         mm.users -= 1
         if mm.users:
             return
-        anon = mm.anon
-        first = anon[0] if anon else None
-        d = first.memcg_data if type(first) is Folio else None
-        if d is not None and all(type(f) is Folio and f.memcg_data is d and f.lru >= 0
-                                 and f.nid == first.nid for f in anon):
-            # The usual case: one owner, all on the LRU.
-            gather = {0: [d, sum(f.nr_pages for f in anon), anon]}
-        else:
-            gather = {}
-            for entry in anon:
-                if not isinstance(entry, Folio):
-                    self.free_swap_slot(entry.slot)
-                    continue
-                if entry.memcg_data is None or entry.lru < 0:
-                    self.free_lru_folio(entry)
-                    continue
-                g = gather.setdefault((id(entry.memcg_data), entry.nid),
-                                      [entry.memcg_data, 0, []])
-                g[1] += entry.nr_pages
-                g[2].append(entry)
-        for owner, nr, folios in gather.values():
-            memcg = folio_memcg(folios[0])
-            lruvec = lrumod.mem_cgroup_lruvec(memcg, folios[0].nid)
-            lruvec.lock_depth += 1
-            lrumod.lruvec_del_folios(lruvec, folios)
-            lruvec.lock_depth -= 1
-            for folio in folios:
-                folio.memcg_data = None
-            # uncharge_batch(): one page_counter update and one css_put per memcg.
+        # uncharge_batch(): one page_counter update and one reference drop per owner.
+        batches: dict[MemCgroup | ObjCgroup, int] = {}
+        for entry in mm.anon:
+            if type(entry) is not Folio:
+                self.free_swap_slot(entry.slot)
+                continue
+            owner = entry.memcg_data
+            if owner is None or entry.lru < 0:
+                self.free_lru_folio(entry)
+                continue
+            lruvec = lrumod.folio_lruvec_lock(entry)
+            lrumod.lruvec_del_folio(lruvec, entry)
+            lrumod.lruvec_unlock(lruvec)
+            entry.memcg_data = None
+            batches[owner] = batches.get(owner, 0) + entry.nr_pages
+        for owner, nr in batches.items():
+            memcg = owner.memcg if type(owner) is ObjCgroup else owner
             memcg.stat["anon"] -= nr * PAGE_SIZE
             self.mem.free("anon", nr)
             # A non-root objcg reparented to the root was charged there (memcglab fix,
@@ -601,10 +587,14 @@ class Machine:
                                                 folio.nr_pages * PAGE_SIZE)
             self.mem.free("kernel_stack", folio.nr_pages)
         t.stack.clear()
-        self._detach(t, put_now=False)
+        css = self._detach(t)
         slab, t.slab = t.slab, []
 
         def free_task_struct() -> None:
+            """delayed_put_task_struct(), a grace period after the task is reaped: the
+            css_set (and its css reference) goes with the task_struct."""
+            if css is not None:
+                self.core.css_put(css, "task")
             for owner, size in slab:
                 self.slab_free(owner, size, "slab_unreclaimable")
                 self.mem.free_bytes("slab_unreclaimable", size)
@@ -832,12 +822,16 @@ class Machine:
         # long-lived model stays reachable: Python's cyclic collector would walk
         # that model again and again (measured: successive runs slowed from 1.4 s
         # to 2.4 s). Reference counting frees the model's garbage; the collector
-        # resumes afterwards.
+        # resumes afterwards, with what the run built moved straight to the oldest
+        # generation (freeze + unfreeze), so that the young-generation passes do
+        # not walk the whole model once more on its way there.
         was_enabled = gc.isenabled()
         gc.disable()
         try:
             return sh.run(script)
         finally:
+            gc.freeze()
+            gc.unfreeze()
             if was_enabled:
                 gc.enable()
 
