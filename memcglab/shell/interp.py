@@ -207,9 +207,10 @@ class Process(Expander):
 
     def path(self, name: str) -> str:
         """An absolute, normalised path for ``name`` relative to the cwd."""
-        if "/." not in name and "//" not in name and not name.endswith("/") \
-                and not name.startswith("."):
-            if name.startswith("/"):
+        # most names need no normalising (no ".", ".." or "//"); slices rather
+        # than startswith/endswith calls, as this runs for every file a command names
+        if "/." not in name and "//" not in name and name[-1:] != "/" and name[:1] != ".":
+            if name[:1] == "/":
                 return name
             return ("" if self.cwd == "/" else self.cwd) + "/" + name
         if not name.startswith("/"):

@@ -148,7 +148,12 @@ def split_options(args: list[str], with_value: str = "") -> tuple[dict, list[str
         if arg == "--":
             rest.extend(args[i + 1:])
             break
-        if len(arg) > 1 and arg[0] == "-" and not arg[1].isdigit() and not arg.startswith("--"):
+        if arg[:1] != "-" or arg == "-" or arg[1].isdigit():
+            rest.append(arg)  # an operand ("-" is stdin; "-5" a negative number)
+        elif arg.startswith("--"):
+            key, eq, value = arg[2:].partition("=")
+            opts["--" + key] = value if eq else True
+        else:
             j = 1
             while j < len(arg):
                 letter = arg[j]
@@ -163,11 +168,6 @@ def split_options(args: list[str], with_value: str = "") -> tuple[dict, list[str
                     break
                 opts[letter] = True
                 j += 1
-        elif arg.startswith("--") and len(arg) > 2:
-            key, eq, value = arg[2:].partition("=")
-            opts["--" + key] = value if eq else True
-        else:
-            rest.append(arg)
         i += 1
     return opts, rest
 
