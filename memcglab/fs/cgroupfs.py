@@ -99,6 +99,9 @@ class CgroupDir(Node):
             self.machine.core.cgroup_rmdir(child)
         except CgroupError as e:
             raise SysError(e.errno) from None
+        # kernfs_remove(): the directory's files go with it (a dying cgroup keeps none).
+        self.machine.cgroupfs_core_cache.pop(child, None)
+        self.machine.cgroupfs_cache.pop(child, None)
         self.machine.events.append((self.machine.clock.now, "rmdir", child.path()))
 
 

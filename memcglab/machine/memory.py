@@ -63,7 +63,12 @@ class PhysicalMemory:
 
     def _balance(self) -> None:
         """kswapd: below the low watermark, reclaim up to the high watermark."""
-        if self._in_reclaim or self.free_pages >= self.wmark_low:
+        if self._in_reclaim:
+            return
+        # free_pages, spelled out: this runs on every allocation.
+        kernel_bytes = self._bytes_total + self.extra_bytes()
+        used = self.reserved_pages + self._pages_total + -(-kernel_bytes // PAGE_SIZE)
+        if self.total_pages - used >= self.wmark_low:
             return
         self._in_reclaim = True
         try:

@@ -166,9 +166,10 @@ class Vfs:
         for part in _components(path):
             if not node.is_dir:
                 raise SysError(errno.ENOTDIR)
-            child = node.lookup(part)
             cur += "/" + part
-            child = self.mounts.get(cur, child)
+            child = self.mounts.get(cur)  # a mount hides what is below it
+            if child is None:
+                child = node.lookup(part)
             if child is None:
                 raise SysError(errno.ENOENT)
             node = child
