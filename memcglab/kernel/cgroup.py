@@ -68,7 +68,7 @@ class Css:
         self.cgroup = cgroup
         self.ss = ss  # None for the cgroup's self css
         self.parent = parent
-        self.children: list[Css] = []
+        self.children: dict[Css, None] = {}  # an ordered set: O(1) removal
         self.refcnt = 1  # the base reference of the percpu_ref
         self.holders: dict[str, int] = {"base": 1}
         self.killed = False
@@ -251,7 +251,7 @@ class CgroupCore:
         cgrp.self_css.online = True
         parent.hierarchy.nr_cgrps += 1
         self.css_get(parent.self_css, f"child cgroup {name}")
-        parent.self_css.children.append(cgrp.self_css)
+        parent.self_css.children[cgrp.self_css] = None
         for a in cgrp.ancestors():
             a.nr_descendants += 1
         for css in created:
@@ -280,7 +280,7 @@ class CgroupCore:
         self.css_get(cgrp.self_css, f"{css.ss} css")
         if css.parent is not None:
             self.css_get(css.parent, "child css")
-            css.parent.children.append(css)
+            css.parent.children[css] = None
             css.parent.online_cnt += 1
         self.subsystems[css.ss].css_online(css)
         css.online = True
@@ -356,7 +356,7 @@ class CgroupCore:
     def _css_release_work(self, css: Css) -> None:
         css.released = True
         if css.parent is not None:
-            css.parent.children.remove(css)
+            del css.parent.children[css]
         cgrp = css.cgroup
         if css.ss is not None:
             self.subsystems[css.ss].css_released(css)

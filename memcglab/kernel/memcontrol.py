@@ -87,7 +87,8 @@ class MemcgPerNode:
         self.lruvec = lrumod.Lruvec(memcg, nid)
         self.objcg: ObjCgroup | None = None
         self.orig_objcg: ObjCgroup | None = None
-        self.objcg_list: list[ObjCgroup] = []
+        # Reparented objcgs pointing here (a dict: an ordered set, O(1) removal).
+        self.objcg_list: dict[ObjCgroup, None] = {}
 
 
 class MemCgroup:
@@ -182,7 +183,8 @@ class MemcgController(Subsystem):
         self.obj_stocks = [ObjStock() for _ in range(nr_cpus)]
         self.swap_cgroup = SwapCgroup()
         self.list_lrus: list[ListLru] = []
-        self.memcgs: list[MemCgroup] = []  # allocated, not yet freed
+        # Allocated, not yet freed, in allocation order (a dict: O(1) removal).
+        self.memcgs: dict[MemCgroup, None] = {}
         self.percpu_bytes = 0
         self.percpu_bytes_per_memcg = MEMCG_PER_CPU_BYTES * nr_cpus
         self.struct_bytes = 0
@@ -198,7 +200,7 @@ class MemcgController(Subsystem):
         memcg = MemCgroup(self, css, parent)
         memcg.id = self._alloc_id()
         css.priv = memcg
-        self.memcgs.append(memcg)
+        self.memcgs[memcg] = None
         self.percpu_bytes += self.percpu_bytes_per_memcg
         self.struct_bytes += MEMCG_FIXED_BYTES + MEMCG_PER_NODE_BYTES * self.nr_nodes
         if parent is None:
@@ -269,7 +271,7 @@ class MemcgController(Subsystem):
             if pn.orig_objcg is not None:
                 obj_cgroup_put(pn.orig_objcg)
                 pn.orig_objcg = None
-        self.memcgs.remove(memcg)
+        del self.memcgs[memcg]
         self.percpu_bytes -= self.percpu_bytes_per_memcg
         self.struct_bytes -= MEMCG_FIXED_BYTES + MEMCG_PER_NODE_BYTES * self.nr_nodes
 
@@ -706,8 +708,7 @@ class MemcgController(Subsystem):
             # uncharge_pages()).
             self.uncharge_pages(memcg, nr_pages, charged_at_root=True)
         pn = objcg.memcg.nodeinfo[objcg.nid]
-        if objcg in pn.objcg_list:
-            pn.objcg_list.remove(objcg)
+        pn.objcg_list.pop(objcg, None)
         if self.profile.objcg_pins_memcg:
             self.core.css_put(objcg.memcg.css, "objcg")
 
@@ -770,14 +771,14 @@ class MemcgController(Subsystem):
             if objcg is None:
                 continue
             pn.objcg = None
-            pn.objcg_list.append(objcg)
+            pn.objcg_list[objcg] = None
             for it in pn.objcg_list:
                 if self.profile.objcg_pins_memcg:
                     self.core.css_get(parent.css, "objcg")
                     self.core.css_put(it.memcg.css, "objcg")
                 it.memcg = parent
-            ppn.objcg_list.extend(pn.objcg_list)
-            pn.objcg_list = []
+            ppn.objcg_list.update(pn.objcg_list)
+            pn.objcg_list = {}
             if self.profile.lru_via_objcg:
                 child_lv.lock_depth -= 1
                 parent_lv.lock_depth -= 1
