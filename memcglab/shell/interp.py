@@ -175,7 +175,8 @@ class Process(Expander):
     def exec_fork(self, pid: int) -> Process:
         """A child that will only exec a program: it shares (and must not change) our tables."""
         child = Process.__new__(Process)
-        child.__dict__.update(self.__dict__)
+        # assigning a copy is about twice as fast as update() into the new object's dict
+        child.__dict__ = self.__dict__.copy()
         child.pid = pid
         return child
 
