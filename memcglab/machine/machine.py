@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import errno
 import gc
-import weakref
 from collections.abc import Callable
 
 from memcglab.kernel import lru as lrumod
@@ -109,8 +108,9 @@ class Machine:
         self._inode_dirtied: dict[AddressSpace, float] = {}  # inode -> dirtied_when
         self.check_invariants = check_invariants
         self.drop_caches_count = 0
-        self.cgroupfs_cache: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-        self.cgroupfs_core_cache: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+        # Interface files of each cgroup directory (memcglab.fs.cgroupfs); rmdir drops them.
+        self.cgroupfs_cache: dict[Cgroup, tuple] = {}
+        self.cgroupfs_core_cache: dict[Cgroup, dict] = {}
         self.events: list[tuple[float, str, str]] = []  # timeline: (time, what, cgroup)
         self.core.on_free.append(lambda cg: self.events.append((self.clock.now, "freed",
                                                                 cg.path())))
