@@ -95,9 +95,11 @@ def _note_usage(c: PageCounter, new: int) -> None:
 
 def page_counter_charge(counter: PageCounter, nr: int) -> None:
     """Charge ``nr`` pages unconditionally (forced charges may exceed max)."""
-    for c in counter.ancestors():
+    c: PageCounter | None = counter
+    while c is not None:
         c.usage += nr
         _note_usage(c, c.usage)
+        c = c.parent
 
 
 def page_counter_try_charge(counter: PageCounter, nr: int) -> PageCounter | None:
@@ -107,18 +109,20 @@ def page_counter_try_charge(counter: PageCounter, nr: int) -> PageCounter | None
     failure failcnt is bumped on the refusing level if the *charged* counter
     tracks failures (v1 memory), and the levels below are uncharged again.
     """
-    done = []
-    for c in counter.ancestors():
+    c: PageCounter | None = counter
+    while c is not None:
         new = c.usage + nr
         if new > c.max:
             if counter.track_failcnt:
                 c.failcnt += 1
-            for d in done:
+            d = counter
+            while d is not c:
                 page_counter_cancel(d, nr)
+                d = d.parent
             return c
         c.usage = new
         _note_usage(c, new)
-        done.append(c)
+        c = c.parent
     return None
 
 

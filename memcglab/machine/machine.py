@@ -202,8 +202,10 @@ class Machine:
     def _attach(self, t: Task, cgroup: Cgroup) -> None:
         t.cgroup = cgroup
         cgroup.tasks.add(t.pid)
-        for c in (cgroup, *cgroup.ancestors()):
+        c: Cgroup | None = cgroup
+        while c is not None:
             c.nr_populated += 1
+            c = c.parent
         css = cgroup.effective_css("memory")
         if css is not None:
             self.core.css_get(css, "task")
@@ -213,8 +215,10 @@ class Machine:
         the caller drops (at once on migration, with the task_struct on exit)."""
         cgroup = t.cgroup
         cgroup.tasks.discard(t.pid)
-        for c in (cgroup, *cgroup.ancestors()):
+        c: Cgroup | None = cgroup
+        while c is not None:
             c.nr_populated -= 1
+            c = c.parent
         return cgroup.effective_css("memory")
 
     def task_memcg(self, t: Task) -> MemCgroup:
