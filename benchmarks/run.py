@@ -5,7 +5,7 @@
 Figures (each with its target and whether it was met; nothing is adjusted):
 
 * ``seed000``: the 2001-iteration seed reproducer end to end (memcglab.runner.run_script)
-  per profile — target well under a second;
+  per profile — target well under a second (flagged met below 0.5 s);
 * ``folio_events``: charge + uncharge of fresh folios in a tight loop over the kernel
   API (MemcgController.mem_cgroup_charge / mem_cgroup_uncharge) — target >= 1e6 events/s;
 * ``rmdir_reparent``: rmdir + settle of a memcg holding N folios on its LRU — flat in N
@@ -33,6 +33,8 @@ from memcglab.kernel.folio import Folio
 from memcglab.runner import RunOptions, run_script
 
 SEED = "seed000-eliminate-dying-memcg.sh"
+# Issue 9 asks for the seed reproducer "in well under a second"; read as half of one.
+WELL_UNDER_A_SECOND = 0.5
 
 
 def machine_record() -> dict:
@@ -76,9 +78,9 @@ def bench_seed(repeat: int) -> dict:
 
         seconds = _best_of(run, repeat)
         out[f"{kernel}-{mode}"] = {"seconds": round(seconds, 4), **rec,
-                                   "target_met": seconds < 1.0}
+                                   "target_met": seconds < WELL_UNDER_A_SECOND}
     return {"what": "2001 iterations of mkdir / cat temp >> log / rmdir, run + settle",
-            "target": "well under a second (< 1 s)", "per_profile": out,
+            "target": f"well under a second (< {WELL_UNDER_A_SECOND} s)", "per_profile": out,
             "target_met": all(v["target_met"] for v in out.values())}
 
 
@@ -218,7 +220,7 @@ def main() -> None:
     args = ap.parse_args()
     quick = args.quick
     result = {"machine": machine_record()}
-    result["seed000"] = bench_seed(1 if quick else 3)
+    result["seed000"] = bench_seed(1 if quick else 5)
     result["folio_events"] = bench_folio_events(20_000 if quick else 300_000)
     sizes = [1_000, 10_000] if quick else [1_000, 10_000, 100_000, 1_000_000]
     result["rmdir_reparent"] = bench_rmdir(sizes, 10_000 if quick else 100_000)
