@@ -42,8 +42,11 @@ if TYPE_CHECKING:
 DENTRY_SIZE = 192
 INODES_PER_TABLE_BLOCK = 16  # 256-byte ext4 inodes in a 4 KiB block
 EXT4_FIRST_FREE_INO = 12  # 1..10 are reserved, 11 is lost+found
-# ext4's recently_deleted(): a freed inode number is not reused within a journal
-# commit interval.
+# A freed inode number waits this long before reuse. This is a stand-in: a journalled
+# ext4 (the model's) reuses a freed number at once, since recently_deleted() applies
+# only without a journal (fs/ext4/ialloc.c, find_inode_bit()). The delay lets new
+# inode-table blocks stand in for the directory data blocks that really pin memcgs in
+# create/delete loops (docs/fidelity.md, known disagreement 4).
 RECENTLY_DELETED = 5.0
 # Where group 0's inode bitmap sits in the model's block-device page cache (any
 # index apart from the inode table's).
