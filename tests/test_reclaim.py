@@ -7,6 +7,7 @@ import pytest
 from memcglab import Machine
 from memcglab.cli import scenario_text
 from memcglab.kernel.folio import LRU_INACTIVE_ANON, Folio
+from memcglab.kernel.lru import lru_tail
 from memcglab.runner import run_script
 from memcglab.shell.system import O_CREAT, O_RDONLY, O_WRONLY, SysError
 
@@ -228,6 +229,9 @@ def test_anon_run_reclaimed_page_by_page(kernel: str, mode: str):
     assert m.vmscan._shrink_inactive_list(lruvec, LRU_INACTIVE_ANON, 10, "proactive") == 10
     resident = [f for f in mm.anon if isinstance(f, Folio)]
     assert len(mm.anon) == 24 and len(resident) == 14
+    # The same pages go as if they had been 24 folios faulted in order: the oldest
+    # (lowest addresses, coldest end of the list) first.
+    assert [isinstance(e, Folio) for e in mm.anon] == [False] * 10 + [True] * 14
     assert all(f.nr_pages == 1 for f in resident)
     assert lruvec.nr[LRU_INACTIVE_ANON] == 14
     anon = "anon" if mode == "v2" else "rss"
@@ -237,3 +241,21 @@ def test_anon_run_reclaimed_page_by_page(kernel: str, mode: str):
     m.settle()
     assert stat(m, "A")[anon] == 0
     assert m.swap_free_pages == 64 * 256
+
+
+def test_split_anon_run_keeps_lru_order():
+    """Splitting a run leaves its pages where 24 order-0 folios faulted in order would
+    be: between the older and the newer folios, oldest nearest the tail."""
+    m = Machine(kernel="6.1", cgroup="v2", check_invariants=True)
+    m.mkdir(1, m.cgroupfs_path("A"))
+    pid = task_in(m, "A")
+    m.touch_anon(pid, 4 * 4096)
+    m.touch_anon(pid, 24 * 4096)
+    m.touch_anon(pid, 4 * 4096)
+    mm = m.tasks[pid].mm
+    older, run, newer = mm.anon
+    pages = mm.split_anon_run(run)
+    lruvec = m.task_memcg(m.tasks[pid]).nodeinfo[0].lruvec
+    assert list(lru_tail(lruvec, LRU_INACTIVE_ANON)) == [older, *pages, newer]
+    assert [p.index for p in pages] == [1, *range(3, 26)]
+    m.write_file(m.cgroupfs_path("A/memory.max"), "max")  # a syscall: invariants checked
