@@ -2,7 +2,8 @@
 
 Expressions are parsed once into tuples (cached by text) and evaluated with
 64-bit wrap-around like bash. Variables are read and written through the
-``Vars`` object passed to ``evaluate`` (the interpreter's process state).
+``get``/``set`` functions passed to ``evaluate``; an array element is named
+``a[3]`` there, its index already evaluated.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ class ArithError(Exception):
 _TOKEN = re.compile(
     r"\s*(?:(?P<num>0[xX][0-9a-fA-F]+|[0-9]+#[0-9a-zA-Z@_]+|[0-9]+)"
     r"|(?P<name>[A-Za-z_][A-Za-z0-9_]*)"
-    r"|(?P<op>\*\*=|<<=|>>=|\+\+|--|\*\*|<<|>>|<=|>=|==|!=|&&|\|\||[-+*/%&^|]=|[-+*/%<>=!~&^|?:,()]))"
+    r"|(?P<op>\*\*=|<<=|>>=|\+\+|--|\*\*|<<|>>|<=|>=|==|!=|&&|\|\||[-+*/%&^|]=|[-+*/%<>=!~&^|?:,()\[\]]))"
 )
 ASSIGN_OPS = frozenset(["=", "*=", "/=", "%=", "+=", "-=", "<<=", ">>=", "&=", "^=", "|="])
 BINARY = [  # lowest to highest precedence, after ?: and assignment
@@ -109,13 +110,30 @@ class _Parser:
         return node
 
     def assign(self):
-        if self.i + 1 < len(self.tokens) and self.tokens[self.i][0] == "name" \
-                and self.tokens[self.i + 1][1] in ASSIGN_OPS:
-            name = self.tokens[self.i][1]
-            op = self.tokens[self.i + 1][1]
-            self.i += 2
-            return ("assign", op, name, self.assign())
+        start = self.i
+        if start < len(self.tokens) and self.tokens[start][0] == "name":
+            name = self.lvalue()
+            op = self.peek()
+            if op in ASSIGN_OPS:
+                self.i += 1
+                return ("assign", op, name, self.assign())
+            self.i = start
         return self.ternary()
+
+    def lvalue(self):
+        """A variable at the current name token: its name, or ("elem", name, index)
+        for an array element ``name[index]``."""
+        name, start = self.tokens[self.i][1], self.tokens[self.i][2]
+        self.i += 1
+        if self.peek() != "[":
+            return name
+        self.i += 1
+        index = self.comma()
+        if self.peek() != "]":
+            raise ArithError(
+                f"bad array subscript (error token is \"{self.text[start:].strip()}\")")
+        self.i += 1
+        return ("elem", name, index)
 
     def ternary(self):
         cond = self.binary(0)
@@ -160,9 +178,7 @@ class _Parser:
         if tok in ("++", "--"):
             self.i += 1
             if self.i < len(self.tokens) and self.tokens[self.i][0] == "name":
-                name = self.tokens[self.i][1]
-                self.i += 1
-                return ("pre", tok, name)
+                return ("pre", tok, self.lvalue())
             self.fail()
         return self.postfix()
 
@@ -170,15 +186,16 @@ class _Parser:
         if self.i >= len(self.tokens):
             self.fail()
         kind, text, _ = self.tokens[self.i]
-        self.i += 1
-        if kind == "num":
-            return ("num", parse_number(text))
         if kind == "name":
+            name = self.lvalue()
             if self.peek() in ("++", "--"):
                 op = self.peek()
                 self.i += 1
-                return ("post", op, text)
-            return ("var", text)
+                return ("post", op, name)
+            return ("var", name)
+        self.i += 1
+        if kind == "num":
+            return ("num", parse_number(text))
         if text == "(":
             node = self.comma()
             if self.peek() != ")":
@@ -244,8 +261,14 @@ class Evaluator:
         self.set = set_
         self.depth = depth
 
-    def value_of(self, name: str) -> int:
-        text = self.get(name)
+    def key(self, name) -> str:
+        """The name to get or set: ``a[3]`` for an element (its index evaluated)."""
+        if type(name) is str:
+            return name
+        return f"{name[1]}[{self.eval(name[2])}]"
+
+    def value_of(self, name) -> int:
+        text = self.get(self.key(name))
         if text is None or text == "":
             return 0
         text = text.strip()
@@ -280,16 +303,17 @@ class Evaluator:
         if kind == "cond":
             return self.eval(node[2]) if self.eval(node[1]) else self.eval(node[3])
         if kind == "assign":
-            op, name = node[1], node[2]
+            op, name = node[1], self.key(node[2])
             value = self.eval(node[3])
             if op != "=":
                 value = _wrap(_binop(op[:-1], self.value_of(name), value))
             self.set(name, str(value))
             return value
         if kind in ("pre", "post"):
-            old = self.value_of(node[2])
+            name = self.key(node[2])
+            old = self.value_of(name)
             new = _wrap(old + 1 if node[1] == "++" else old - 1)
-            self.set(node[2], str(new))
+            self.set(name, str(new))
             return new if kind == "pre" else old
         if kind == "comma":
             self.eval(node[1])

@@ -12,7 +12,8 @@ from __future__ import annotations
 import errno
 
 from .conditions import eval_test
-from .expand import DEFAULT_IFS, ExpansionError
+from .expand import DEFAULT_IFS, ArrayArg, ExpansionError
+from .nodes import Arith
 from .printf import echo_text, format_printf
 from .streams import CLOSED
 from .system import O_RDONLY, SysError
@@ -165,9 +166,14 @@ def _is_name(text: str) -> bool:
 
 
 def _assign_args(proc, name: str, args: list[str], each) -> int:
+    """Call ``each(var, value)`` for ``var[=value]`` arguments; value is None without
+    ``=``, or an ArrayArg for ``var=(...)`` (see ``_set``)."""
     status = 0
     for arg in args:
-        var, eq, value = arg.partition("=")
+        if type(arg) is ArrayArg:
+            var, eq, value = arg.name, "=", arg
+        else:
+            var, eq, value = arg.partition("=")
         if not _is_name(var):
             proc.error(f"{name}: `{arg}': not a valid identifier")
             status = 1
@@ -178,6 +184,22 @@ def _assign_args(proc, name: str, args: list[str], each) -> int:
             proc.error(e.message)
             status = 1
     return status
+
+
+def _set(proc, var: str, value: str) -> None:
+    if type(value) is ArrayArg:
+        proc.assign_array(var, value.items, value.append)
+    else:
+        proc.setvar(var, value)
+
+
+def _declare_flags(proc, argv: list[str]) -> str | None:
+    """The option letters of ``declare``/``local``; None (after a message) for -A."""
+    flags = "".join(a[1:] for a in argv[1:] if a.startswith("-") and type(a) is not ArrayArg)
+    if "A" in flags:
+        proc.error(f"{argv[0]}: -A: associative arrays are not supported by this shell")
+        return None
+    return flags
 
 
 def b_export(proc, argv):
@@ -194,7 +216,7 @@ def b_export(proc, argv):
 
     def export(var, value):
         if value is not None:
-            proc.setvar(var, value)
+            _set(proc, var, value)
         if unexport:
             proc.exported.discard(var)
         else:
@@ -206,7 +228,7 @@ def b_export(proc, argv):
 def b_readonly(proc, argv):
     def mark(var, value):
         if value is not None:
-            proc.setvar(var, value)
+            _set(proc, var, value)
         proc.readonly.add(var)
 
     return _assign_args(proc, "readonly", [a for a in argv[1:] if not a.startswith("-")], mark)
@@ -216,12 +238,17 @@ def b_local(proc, argv):
     if not proc.locals:
         proc.error(f"{argv[0]}: can only be used in a function")
         return 1
-    flags = "".join(a[1:] for a in argv[1:] if a.startswith("-"))
+    flags = _declare_flags(proc, argv)
+    if flags is None:
+        return 2
 
     def local(var, value):
         proc.make_local(var)
         if value is not None:
-            proc.setvar(var, value)
+            _set(proc, var, value)
+        elif "a" in flags:
+            proc.unsetvar(var)  # a new local array starts empty
+            proc.array_for_update(var)
         if "x" in flags:
             proc.exported.add(var)
         if "r" in flags:
@@ -233,11 +260,15 @@ def b_local(proc, argv):
 def b_declare(proc, argv):
     if proc.locals and "-g" not in argv:
         return b_local(proc, argv)
-    flags = "".join(a[1:] for a in argv[1:] if a.startswith("-"))
+    flags = _declare_flags(proc, argv)
+    if flags is None:
+        return 2
 
     def declare(var, value):
         if value is not None:
-            proc.setvar(var, value)
+            _set(proc, var, value)
+        elif "a" in flags:
+            proc.array_for_update(var)
         if "x" in flags:
             proc.exported.add(var)
         if "r" in flags:
@@ -257,7 +288,13 @@ def b_unset(proc, argv):
             proc.funcs.pop(arg, None)
             continue
         try:
-            proc.unsetvar(arg)
+            name, bracket, index = arg.partition("[")
+            if not bracket or not index.endswith("]"):
+                proc.unsetvar(arg)
+            elif index in ("@]", "*]"):
+                proc.unsetvar(name)  # the whole array
+            else:
+                proc.unset_element(name, Arith(index[:-1], proc.lineno))
         except ExpansionError as e:
             proc.error(f"unset: {e.message}")
             status = 1

@@ -53,6 +53,18 @@ def split_ifs(value: str, ifs: str) -> tuple[list[str], bool, bool]:
     return fields, lead, trail
 
 
+class ArrayArg(str):
+    """An argument ``name=(...)`` of ``declare``/``local``/...: the builtin sees the
+    text, and assigns ``items`` (the expanded elements, as (index, value))."""
+
+    def __new__(cls, name: str, items: list, append: bool, raw: str):
+        arg = super().__new__(cls, f"{name}{'+' if append else ''}=({raw})")
+        arg.name = name
+        arg.items = items
+        arg.append = append
+        return arg
+
+
 class _Fields:
     """Accumulates the fields one word expands to."""
 
@@ -155,7 +167,9 @@ class Expander:
                 fields.quoted(part.text)
             elif kind is Param:
                 if part.op is None and part.name in "@*":
-                    self._positional_into(fields, ifs, quoted=False)
+                    self._list_into(fields, self.positional, ifs, quoted=False)
+                elif type(part.index) is str:  # ${a[@]} and ${a[*]}
+                    self._list_into(fields, self.array_values(part), ifs, quoted=False)
                 else:
                     fields.split(self.param(part, False), ifs)
             elif kind is DQ:
@@ -188,8 +202,9 @@ class Expander:
                 pieces.append(part.text)
         return "".join(pieces)
 
-    def _positional_into(self, fields: _Fields, ifs: str, quoted: bool) -> None:
-        for i, arg in enumerate(self.positional):
+    def _list_into(self, fields: _Fields, values: list[str], ifs: str, quoted: bool) -> None:
+        """``$@``, ``$*`` or ``${a[@]}``: one field per value (then split unless quoted)."""
+        for i, arg in enumerate(values):
             if quoted:
                 if i:
                     fields.end()
@@ -205,9 +220,11 @@ class Expander:
             fields.quoted("")
             return
         for part in parts:
-            if type(part) is Param and part.op is None and part.name == "@":
-                if self.positional:
-                    self._positional_into(fields, "", quoted=True)
+            if type(part) is Param and (part.op is None and part.name == "@"
+                                        or part.index == "@"):
+                values = self.positional if part.index is None else self.array_values(part)
+                if values:
+                    self._list_into(fields, values, "", quoted=True)
                 elif len(parts) > 1:
                     fields.quoted("")
             else:
@@ -268,6 +285,9 @@ class Expander:
         value = self.vars.get(name)
         if value is not None:
             return value
+        array = self.arrays.get(name)
+        if array is not None:
+            return array.get(0)  # $a is ${a[0]}
         if name.isdigit():
             n = int(name)
             if n == 0:
@@ -276,6 +296,9 @@ class Expander:
         special = self.SPECIAL.get(name)
         if special is not None:
             return special(self)
+        if name[-1:] == "]":  # a[3], from arithmetic
+            name, _, index = name[:-1].partition("[")
+            return self.element(name, Arith(index, self.lineno))
         return None
 
     SPECIAL = {
@@ -293,10 +316,25 @@ class Expander:
     }
 
     def param(self, part: Param, quoted: bool) -> str:
-        name, op = part.name, part.op
-        if name.startswith("!") and len(name) > 1:
-            name = self.get_param(name[1:]) or ""
-        value = self.get_param(name)
+        name = part.name
+        index = part.index
+        if index is None:
+            if name.startswith("!") and len(name) > 1:
+                name = self.get_param(name[1:]) or ""
+            value = self.get_param(name)
+        elif type(index) is str:
+            values = self.array_values(part)
+            if index == "*":
+                return self.vars.get("IFS", " ")[:1].join(values)
+            return " ".join(values)
+        else:
+            value = self.element(name, index)
+            name = f"{name}[{index.text}]"  # how bash names it in messages
+        return self._operate(part, name, value)
+
+    def _operate(self, part: Param, name: str, value: str | None) -> str:
+        """Apply ``part``'s operator to the value of parameter ``name`` (None: unset)."""
+        op = part.op
         if op is None:
             if value is None:
                 if self.opts.nounset and name not in ("@", "*"):
@@ -321,7 +359,10 @@ class Expander:
                     value = self.expand_word(part.arg)
                     if name.isdigit() or name in self.SPECIAL:
                         raise ExpansionError(f"${name}: cannot assign in this way")
-                    self.setvar(name, value)
+                    if part.index is not None:
+                        self.assign_element(part.name, part.index, value)
+                    else:
+                        self.setvar(name, value)
                 return value
             if missing:
                 message = self.expand_word(part.arg) or (
@@ -339,7 +380,7 @@ class Expander:
         if op in ("/", "//", "/#", "/%"):
             repl = self.expand_word(part.arg2) if part.arg2 is not None else ""
             pat = self.expand_pattern(part.arg)
-            if not pat:
+            if not pat and op in ("/", "//"):  # ${v/#/x} still prepends
                 return value
             return pattern.replace(value, pat, repl, op)
         if op == ":":
@@ -364,6 +405,86 @@ class Expander:
             return value[offset:end]
         return value[offset:offset + count]
 
+    # ---- arrays ------------------------------------------------------------
+    #
+    # An indexed array lives in ``arrays`` (name -> {index: value}), never in
+    # ``vars`` as well, so plain variables pay nothing for arrays; a scalar
+    # reads as an array whose only element is 0.
+
+    def array_items(self, name: str) -> list[tuple[int, str]]:
+        """The set elements of ``name`` as (index, value), in index order."""
+        array = self.arrays.get(name)
+        if array is None:
+            value = self.get_param(name)
+            return [] if value is None else [(0, value)]
+        return sorted(array.items())
+
+    def subscript(self, index: Arith) -> int:
+        return int(self.arith(index))
+
+    def element(self, name: str, index: Arith) -> str | None:
+        """``${name[index]}``: None when unset. A negative index counts back from
+        past the last element (of an array; a scalar has none)."""
+        i = self.subscript(index)
+        array = self.arrays.get(name)
+        if i < 0 and array:
+            i += max(array) + 1
+        if i < 0:
+            # bash reports it but goes on with an empty value
+            self.error(f"{name}: bad array subscript")
+            return None
+        if array is None:
+            return self.get_param(name) if i == 0 else None
+        return array.get(i)
+
+    def array_values(self, part: Param) -> list[str]:
+        """The words of ``${name[@]}`` or ``${name[*]}`` with ``part``'s operator applied."""
+        op = part.op
+        name = part.name
+        items = self.array_items(name)
+        if op is None:
+            return [v for _, v in items]
+        if op == "keys":
+            return [str(i) for i, _ in items]
+        if op == "len":
+            if not items and self.opts.nounset and name not in self.arrays:
+                raise ExpansionError(f"{name}: unbound variable")  # not fatal here
+            return [str(len(items))]
+        if op == ":":
+            return self._slice(items, part)
+        values = [v for _, v in items]
+        if op in (":-", "-", ":=", "=", ":+", "+", ":?", "?"):
+            # like "${a[*]}" tested as one string: null when no element has text
+            missing = not values or (op[0] == ":" and not any(values))
+            kind = op[-1]
+            if kind == "-":
+                return [self.expand_word(part.arg)] if missing else values
+            if kind == "+":
+                return [] if missing else [self.expand_word(part.arg)]
+            if kind == "=" and missing:
+                raise ExpansionError(f"{name}[{part.index}]: bad array subscript")
+            if kind == "?" and missing:
+                message = self.expand_word(part.arg) or (
+                    "parameter null or not set" if op == ":?" else "parameter not set")
+                raise ExpansionError(f"{name}: {message}", fatal=True)
+            return values
+        return [self._operate(part, name, v) for v in values]
+
+    def _slice(self, items: list, part: Param) -> list[str]:
+        """``${a[@]:offset:count}``: offset is an index (negative: from past the last)."""
+        offset = self.arith_text(self.expand_word(part.arg))
+        if offset < 0:
+            offset += items[-1][0] + 1 if items else 0
+            if offset < 0:
+                return []
+        values = [v for i, v in items if i >= offset]
+        if part.arg2 is None:
+            return values
+        count = self.arith_text(self.expand_word(part.arg2))
+        if count < 0:
+            raise ExpansionError(f"{count}: substring expression < 0")
+        return values[:count]
+
     # ---- arithmetic --------------------------------------------------------
 
     def arith(self, part: Arith) -> str:
@@ -378,9 +499,16 @@ class Expander:
             text = self.expand_word(part.word)
         return str(self.arith_text(text))
 
+    def arith_set(self, name: str, value: str) -> None:
+        if name[-1:] == "]":  # a[3]=..., from arithmetic
+            name, _, index = name[:-1].partition("[")
+            self.assign_element(name, Arith(index, self.lineno), value)
+        else:
+            self.setvar(name, value)
+
     def arith_text(self, text: str) -> int:
         try:
-            return evaluate(text, self.get_param, self.setvar)
+            return evaluate(text, self.get_param, self.arith_set)
         except ArithError as e:
             raise ExpansionError(f"{text.strip()}: {e}") from None
         except RecursionError:

@@ -20,12 +20,13 @@ import random
 from . import builtins, pattern
 from .commands import Context, UsageError, WriteError, find_command
 from .conditions import CondError, eval_cond
-from .expand import Expander, ExpansionError
+from .expand import ArrayArg, Expander, ExpansionError
 from .lexer import ParseError
 from .nodes import (
     AndOr,
     ArithCmd,
     ArithFor,
+    ArrayAssign,
     Case,
     CmdList,
     CondCmd,
@@ -138,6 +139,7 @@ class Process(Expander):
         self.pid = pid
         self.shell_pid = pid  # $$: a subshell keeps its parent's
         self.vars: dict[str, str] = {}
+        self.arrays: dict[str, dict[int, str]] = {}  # indexed arrays (not also in vars)
         self.exported: set[str] = set()
         self.readonly: set[str] = set()
         self.funcs: dict[str, FuncDef] = {}
@@ -163,6 +165,8 @@ class Process(Expander):
         """The state of a child process: a copy of this one's."""
         child = self.exec_fork(pid)
         child.vars = dict(self.vars)
+        if self.arrays:
+            child.arrays = {name: dict(array) for name, array in self.arrays.items()}
         child.exported = set(self.exported)
         child.funcs = dict(self.funcs)
         child.positional = list(self.positional)
@@ -185,6 +189,9 @@ class Process(Expander):
     def setvar(self, name: str, value: str) -> None:
         if name in self.readonly:
             raise ExpansionError(f"{name}: readonly variable")
+        if self.arrays and name in self.arrays:
+            self.arrays[name][0] = value  # a=x on an array sets a[0]
+            return
         self.vars[name] = value
         if name == "PWD":
             self.cwd = value or self.cwd
@@ -193,12 +200,89 @@ class Process(Expander):
         if name in self.readonly:
             raise ExpansionError(f"{name}: cannot unset: readonly variable")
         self.vars.pop(name, None)
+        self.arrays.pop(name, None)
         self.exported.discard(name)
 
     def make_local(self, name: str) -> None:
         frame = self.locals[-1]
         if name not in frame:
-            frame[name] = self.vars.get(name, UNSET)
+            array = self.arrays.get(name)
+            # a saved array is a dict, a scalar a str
+            frame[name] = self.vars.get(name, UNSET) if array is None else dict(array)
+
+    def restore_var(self, name: str, old) -> None:
+        """Put back a variable saved by ``make_local`` (or UNSET: remove it)."""
+        self.vars.pop(name, None)
+        self.arrays.pop(name, None)
+        if type(old) is dict:
+            self.arrays[name] = dict(old)
+        elif old is not UNSET:
+            self.vars[name] = old
+
+    # ---- arrays ------------------------------------------------------------
+
+    def array_for_update(self, name: str) -> dict[int, str]:
+        """``name``'s array, made one if needed (a scalar becomes element 0)."""
+        if name in self.readonly:
+            raise ExpansionError(f"{name}: readonly variable")
+        array = self.arrays.get(name)
+        if array is None:
+            value = self.vars.pop(name, None)
+            array = self.arrays[name] = {} if value is None else {0: value}
+        return array
+
+    def assign_element(self, name: str, index, value: str, append: bool = False) -> None:
+        """``name[index]=value`` (``+=``: append to the element); index is an Arith."""
+        if not index.text.strip():
+            raise ExpansionError(f"{name}[{index.text}]: bad array subscript")
+        i = self.subscript(index)
+        array = self.array_for_update(name)
+        if i < 0:
+            i += max(array) + 1 if array else 0
+            if i < 0:
+                raise ExpansionError(f"{name}[{index.text}]: bad array subscript")
+        array[i] = array.get(i, "") + value if append else value
+
+    def assign_array(self, name: str, items: list, append: bool) -> None:
+        """``name=(...)`` or ``name+=(...)``; items are (index or None, value)."""
+        if name.endswith("]"):
+            raise ExpansionError(f"{name}: cannot assign list to array member")
+        array = self.array_for_update(name)
+        if not append:
+            array.clear()
+        nxt = max(array) + 1 if array else 0
+        for i, value in items:
+            if i is None:
+                i = nxt
+            elif i < 0:
+                raise ExpansionError(f"[{i}]={value}: bad array subscript")
+            array[i] = value
+            nxt = i + 1
+
+    def array_items_of(self, node: ArrayAssign) -> list[tuple]:
+        """Expand an array list: a plain word may give many elements, ``[i]=w`` one."""
+        items: list = []
+        for index, word in node.items:
+            if index is None:
+                items.extend((None, value) for value in self.expand_words([word]))
+            else:
+                items.append((self.subscript(index), self.expand_word(word)))
+        return items
+
+    def unset_element(self, name: str, index) -> None:
+        """``unset 'name[index]'``; index is an Arith."""
+        if name in self.readonly:
+            raise ExpansionError(f"{name}: cannot unset: readonly variable")
+        i = self.subscript(index)
+        array = self.arrays.get(name)
+        if i < 0 and array:
+            i += max(array) + 1
+        if i < 0:
+            raise ExpansionError(f"[{index.text}]: bad array subscript")
+        if array is not None:
+            array.pop(i, None)
+        elif i == 0:
+            self.unsetvar(name)
 
     def environ(self, extra: dict | None = None) -> dict[str, str]:
         env = {k: self.vars[k] for k in self.exported if k in self.vars}
@@ -486,7 +570,10 @@ class Process(Expander):
             self.check_limits()
         self.lineno = node.line
         try:
-            argv = self.expand_words(node.words) if node.words else None
+            if node.arrays:
+                argv = self.expand_declaration(node.words)
+            else:
+                argv = self.expand_words(node.words) if node.words else None
         except ExpansionError as e:
             return self.expansion_failed(e)
         if not argv:
@@ -533,16 +620,47 @@ class Process(Expander):
             raise ShellExit(e.status)
         return e.status
 
+    def expand_declaration(self, words: list) -> list[str]:
+        """The words of ``declare``/``local``/... with ``name=(...)`` arguments: those
+        become ArrayArg strings that carry their elements to the builtin."""
+        argv: list[str] = []
+        for word in words:
+            if type(word) is ArrayAssign:
+                argv.append(ArrayArg(word.name, self.array_items_of(word), word.append,
+                                     word.raw))
+            else:
+                argv.extend(self.expand_words([word]))
+        return argv
+
     def assign_values(self, assigns: list) -> list[tuple[str, str]]:
+        """Values for assignments in front of a command (they go in its environment)."""
         out = []
         for a in assigns:
-            value = self.expand_word(a.value)
-            if a.value.raw.startswith("~"):
-                value = self.tilde_prefix(value)
-            if a.append:
-                value = self.vars.get(a.name, "") + value
-            out.append((a.name, value))
+            if type(a) is ArrayAssign:
+                out.append((a.name, f"({a.raw})"))  # what bash exports for a=(1 2) cmd
+                continue
+            if a.index is not None:
+                raise ExpansionError(f"`{a.name}[{a.index.text}]': not a valid identifier")
+            out.append((a.name, self.assign_value(a)))
         return out
+
+    def assign_value(self, a) -> str:
+        value = self.expand_word(a.value)
+        if a.value.raw.startswith("~"):
+            value = self.tilde_prefix(value)
+        if a.append:
+            value = (self.get_param(a.name) or "") + value
+        return value
+
+    def assign(self, a) -> None:
+        """Run one assignment of a command made only of assignments."""
+        if type(a) is ArrayAssign:
+            self.assign_array(a.name, self.array_items_of(a), a.append)
+        elif a.index is not None:
+            value = self.expand_word(a.value)
+            self.assign_element(a.name, a.index, value, a.append)
+        else:
+            self.setvar(a.name, self.assign_value(a))
 
     def tilde_prefix(self, value: str) -> str:
         if value == "~" or value.startswith("~/"):
@@ -552,8 +670,8 @@ class Process(Expander):
     def assign_only(self, node: Simple) -> int:
         self.cmdsub_status = None
         try:
-            for name, value in self.assign_values(node.assigns):
-                self.setvar(name, value)
+            for a in node.assigns:
+                self.assign(a)
         except ExpansionError as e:
             return self.expansion_failed(e)
         status = self.cmdsub_status or 0
@@ -629,10 +747,7 @@ class Process(Expander):
         finally:
             self.locals.pop()
             for n, old in frame.items():
-                if old is UNSET:
-                    self.vars.pop(n, None)
-                else:
-                    self.vars[n] = old
+                self.restore_var(n, old)
             self.positional, self.loop_depth = saved_positional, saved_loops
             if opened is not None:
                 self.fds = saved_fds
@@ -857,16 +972,16 @@ class Process(Expander):
         self.loop_depth += 1
         try:
             if node.init:
-                self.arith_text(node.init)
+                self.arith(node.init)
             while True:
                 self.tick()
-                if node.cond and not self.arith_text(node.cond):
+                if node.cond and self.arith(node.cond) == "0":
                     break
                 status, control = yield from self._loop_body(node.body)
                 if control == "break":
                     break
                 if node.step:
-                    self.arith_text(node.step)
+                    self.arith(node.step)
         except ExpansionError as e:
             return self.expansion_failed(e)
         finally:

@@ -332,7 +332,7 @@ class Lexer:
 
     def read_braced_param(self, in_dq: bool) -> Param:
         src, n = self.src, len(self.src)
-        pos = self.pos
+        pos = start = self.pos
         length = False
         if src.startswith("#", pos) and pos + 1 < n and src[pos + 1] not in "}":
             length = True
@@ -345,29 +345,42 @@ class Lexer:
             end = pos
             while end < n and src[end].isdigit():
                 end += 1
-        elif pos < n and src[pos] in SPECIAL_PARAMS:
-            end = pos + 1
-        elif src.startswith("!", pos):
-            end = pos + 1  # ${!name}: indirection
+        elif src.startswith("!", pos) and src[pos + 1:pos + 2] in NAME_START:
+            end = pos + 1  # ${!name}: indirection; ${!name[@]}: the indices
             while end < n and src[end] in NAME_CHARS:
                 end += 1
+        elif pos < n and src[pos] in SPECIAL_PARAMS:
+            end = pos + 1
         else:
             close = src.find("}", pos)
             raise ParseError(self.line, None, "${" + src[pos:close] + "}: bad substitution")
         name = src[pos:end]
+        index = None
+        if src.startswith("[", end) and name[-1:] in NAME_CHARS:
+            index, end = self._read_subscript(end)
         self.pos = end
         if length:
+            if index is not None and not src.startswith("}", end):
+                raise self._bad_substitution(start)
             self._expect_close_brace()
-            return Param(name, "len")
+            return Param(name, "len", index=index)
         if src.startswith("}", end):
             self.pos = end + 1
-            return Param(name)
+            if name.startswith("!") and index is not None:
+                if index not in ("@", "*"):
+                    raise self._bad_substitution(start)  # ${!a[i]}: not supported
+                return Param(name[1:], "keys", index=index)
+            return Param(name, index=index)
         for op in (":-", ":=", ":+", ":?", "-", "=", "+", "?", "%%", "%", "##", "#",
                    "//", "/#", "/%", "/", "^^", "^", ",,", ",", ":"):
             if src.startswith(op, end):
                 break
         else:
+            if index is not None:
+                raise self._bad_substitution(start)
             raise ParseError(self.line, None, "bad substitution")
+        if index is not None and name.startswith("!"):
+            raise self._bad_substitution(start)
         self.pos = end + len(op)
         if op in ("//", "/#", "/%", "/"):
             pattern = self.read_param_word("/}", in_dq)
@@ -376,7 +389,7 @@ class Lexer:
                 self.pos += 1
                 repl = self.read_param_word("}", in_dq)
             self._expect_close_brace()
-            return Param(name, op, pattern, repl)
+            return Param(name, op, pattern, repl, index)
         if op == ":":
             offset = self.read_param_word(":}", in_dq)
             count = None
@@ -384,10 +397,43 @@ class Lexer:
                 self.pos += 1
                 count = self.read_param_word("}", in_dq)
             self._expect_close_brace()
-            return Param(name, op, offset, count)
+            return Param(name, op, offset, count, index)
         arg = self.read_param_word("}", in_dq)
         self._expect_close_brace()
-        return Param(name, op, arg)
+        return Param(name, op, arg, index=index)
+
+    def _read_subscript(self, pos: int) -> tuple:
+        """``[...]`` after a name in ``${...}``: ("@" | "*" | Arith, end)."""
+        src = self.src
+        depth = braces = 0  # nested [...] and ${...}
+        end = pos + 1
+        while end < len(src):
+            c = src[end]
+            if c == "[":
+                depth += 1
+            elif c == "]":
+                if depth == 0:
+                    break
+                depth -= 1
+            elif c == "{":
+                braces += 1
+            elif c == "}":
+                if braces == 0:
+                    break
+                braces -= 1
+            end += 1
+        text = src[pos + 1:end]
+        if not src.startswith("]", end) or not text:
+            raise self._bad_substitution(self.pos)
+        if text in ("@", "*"):
+            return text, end + 1
+        return Arith(text, self.line), end + 1
+
+    def _bad_substitution(self, start: int) -> ParseError:
+        """bash's error for a malformed ``${...}`` whose text starts at ``start``."""
+        close = self.src.find("}", start)
+        text = self.src[start:close if close >= 0 else len(self.src)]
+        return ParseError(self.line, None, "${" + text + "}: bad substitution")
 
     def _expect_close_brace(self) -> None:
         if not self.src.startswith("}", self.pos):

@@ -56,15 +56,20 @@ class Tilde(Node):
 
 
 class Param(Node):
-    """``$name`` or ``${name OP arg}``; ``op`` is None for a plain reference."""
+    """``$name`` or ``${name OP arg}``; ``op`` is None for a plain reference.
 
-    __slots__ = ("name", "op", "arg", "arg2")
+    ``index`` is set for an array reference ``${name[...]}``: ``"@"`` or
+    ``"*"`` for all elements, else the subscript as an Arith node.
+    """
 
-    def __init__(self, name: str, op: str | None = None, arg=None, arg2=None):
+    __slots__ = ("name", "op", "arg", "arg2", "index")
+
+    def __init__(self, name: str, op: str | None = None, arg=None, arg2=None, index=None):
         self.name = name
         self.op = op
         self.arg = arg
         self.arg2 = arg2
+        self.index = index
 
 
 class CmdSub(Node):
@@ -106,7 +111,7 @@ class Word(Node):
             (type(p) is Lit and GLOB_OR_BRACE.isdisjoint(p.text))
             or type(p) is Quoted
             or (type(p) is Param and p.op is None and p.name not in "@*"
-                and not p.name.startswith("!"))
+                and not p.name.startswith("!") and p.index is None)
             for p in parts
         )
         if len(parts) == 1 and type(parts[0]) is Lit:
@@ -121,12 +126,34 @@ class Word(Node):
 
 
 class Assign(Node):
-    __slots__ = ("name", "value", "append")
+    """``name=value``, ``name+=value``, or ``name[index]=value`` (index an Arith)."""
 
-    def __init__(self, name: str, value: Word, append: bool):
+    __slots__ = ("name", "value", "append", "index")
+
+    def __init__(self, name: str, value: Word, append: bool, index=None):
         self.name = name
         self.value = value
         self.append = append
+        self.index = index
+
+
+class ArrayAssign(Node):
+    """``name=(words)`` or ``name+=(words)``.
+
+    ``items`` is a list of (index, word): index is an Arith for a ``[i]=word``
+    element, else None (the next index). ``raw`` is the text between the
+    parentheses, which is what bash puts in a command's environment for
+    ``a=(1 2) cmd``.
+    """
+
+    __slots__ = ("name", "items", "append", "raw", "line")
+
+    def __init__(self, name: str, items: list, append: bool, raw: str, line: int):
+        self.name = name
+        self.items = items
+        self.append = append
+        self.raw = raw
+        self.line = line
 
 
 class HereDoc(Node):
@@ -154,13 +181,18 @@ class Redir(Node):
 
 
 class Simple(Node):
-    __slots__ = ("assigns", "words", "redirs", "line")
+    """A simple command. ``words`` may hold ArrayAssign nodes after ``declare``,
+    ``typeset`` or ``local`` (``local a=(1 2)``); ``arrays`` says so, so that
+    other commands keep the plain expansion path."""
+
+    __slots__ = ("assigns", "words", "redirs", "line", "arrays")
 
     def __init__(self, assigns: list, words: list, redirs: list, line: int):
         self.assigns = assigns
         self.words = words
         self.redirs = redirs
         self.line = line
+        self.arrays = any(type(w) is ArrayAssign for w in words)
 
 
 class Pipeline(Node):
@@ -257,9 +289,11 @@ class For(Compound):
 
 
 class ArithFor(Compound):
+    """``for ((init; cond; step))``: each part an Arith, or None when empty."""
+
     __slots__ = ("init", "cond", "step", "body", "redirs", "line")
 
-    def __init__(self, init: str, cond: str, step: str, body: CmdList, line: int):
+    def __init__(self, init, cond, step, body: CmdList, line: int):
         self.init = init
         self.cond = cond
         self.step = step

@@ -16,6 +16,7 @@ from .nodes import (
     Arith,
     ArithCmd,
     ArithFor,
+    ArrayAssign,
     Assign,
     Case,
     CmdList,
@@ -37,11 +38,26 @@ from .nodes import (
 NOT_A_COMMAND = frozenset(["then", "else", "elif", "fi", "do", "done", "esac", "}", "in"])
 LIST_ENDS = frozenset([")", ";;", ";&", ";;&"])
 COND_OPS = frozenset(["&&", "||", "(", ")", "<", ">"])
+# builtins whose ``name=(...)`` arguments are array assignments, as in bash
+DECLARATIONS = frozenset(["declare", "typeset", "local", "readonly", "export"])
 
 
 def _is_name(text: str) -> bool:
     return bool(text) and (text[0].isalpha() or text[0] == "_") and text.replace(
         "_", "a").isalnum() and text.isascii()
+
+
+def _closing_bracket(text: str, pos: int) -> int:
+    """Index of the ``]`` matching the ``[`` at ``pos``, or -1."""
+    depth = 0
+    for i in range(pos, len(text)):
+        if text[i] == "[":
+            depth += 1
+        elif text[i] == "]":
+            depth -= 1
+            if depth == 0:
+                return i
+    return -1
 
 
 class Parser:
@@ -251,24 +267,34 @@ class Parser:
                 break
             self.take()
             if not words:
-                assign = self.assignment(tok.word)
+                assign = self.assignment(tok)
                 if assign is not None:
-                    assigns.append(assign)
+                    assigns.append(self.array_list(tok, assign) if self.opens_list(tok, assign)
+                                   else assign)
                     continue
                 if not assigns and not redirs and self.peek().kind == "OP" \
                         and self.peek().text == "(":
                     return self.function_body(tok.text, line)
+            elif words[0].literal in DECLARATIONS:
+                assign = self.assignment(tok)
+                if assign is not None and self.opens_list(tok, assign):
+                    words.append(self.array_list(tok, assign))
+                    continue
             words.append(tok.word)
         if not (assigns or words or redirs):
             raise self.error(self.peek())
         return Simple(assigns, words, redirs, line)
 
-    @staticmethod
-    def assignment(word) -> Assign | None:
+    def assignment(self, tok: Token) -> Assign | None:
+        """``name=value``, ``name+=value`` or ``name[subscript]=value``, else None."""
+        word = tok.word
         if type(word) is not Word or not word.parts or type(word.parts[0]) is not Lit:
             return None
         text = word.parts[0].text
         eq = text.find("=")
+        bracket = text.find("[")
+        if 0 < bracket < eq or (eq < 0 and bracket > 0):
+            return self.element_assignment(tok)
         if eq <= 0:
             return None
         name, append = text[:eq], False
@@ -279,6 +305,77 @@ class Parser:
         rest = text[eq + 1:]
         parts = ([Lit(rest)] if rest else []) + word.parts[1:]
         return Assign(name, Word(parts, word.raw[eq + 1:]), append)
+
+    def element_assignment(self, tok: Token) -> Assign | None:
+        """``name[subscript]=value``: the subscript may hold expansions (``a[$i]=x``),
+        so the word's source text is split and its pieces lexed again."""
+        raw = tok.word.raw
+        name = raw[:raw.index("[")]
+        if not _is_name(name):
+            return None
+        close = _closing_bracket(raw, len(name))
+        if close < 0:
+            raw, close = self._reread_subscript(tok, len(name))
+        append = raw.startswith("+=", close + 1)
+        if not (append or raw.startswith("=", close + 1)):
+            return None
+        if len(raw) > len(tok.word.raw):  # the word went on past a blank
+            self.lex.line += raw.count("\n", 0, close)
+            self.lex.pos = tok.start + close + 1
+            raw = raw[:close + 1] + self.lex.read_word().raw
+        value = raw[close + (3 if append else 2):]
+        index = Arith(raw[len(name) + 1:close], tok.line)
+        return Assign(name, self._word_from(value, tok.line), append, index)
+
+    def _reread_subscript(self, tok: Token, bracket: int) -> tuple[str, int]:
+        """bash reads the subscript of ``name[...`` before the command name up to
+        its ``]``, blanks included: the source from the word on, and the ``]``."""
+        src = self.lex.src[tok.start:]
+        close = _closing_bracket(src, bracket)
+        if close < 0:
+            raise ParseError(tok.line, None, "unexpected EOF while looking for matching `]'")
+        return src, close
+
+    def _word_from(self, text: str, line: int) -> Word:
+        """Lex ``text`` (part of a word already read) as a word of its own."""
+        if not text:
+            return Word([], "")
+        return Lexer(text, 0, line, self._subparse).read_word()
+
+    def opens_list(self, tok: Token, assign: Assign) -> bool:
+        """Whether ``name=`` is directly followed by ``(``: an array assignment."""
+        nxt = self.peek()
+        return not assign.value.parts and nxt.kind == "OP" and nxt.text == "(" \
+            and nxt.start == tok.start + len(tok.text)
+
+    def array_list(self, tok: Token, assign: Assign) -> ArrayAssign:
+        """``name=( word... )``: newlines and comments may separate the words."""
+        name = assign.name
+        if assign.index is not None:
+            name += f"[{assign.index.text}]"  # an error when run, as in bash
+        start = self.take().start + 1
+        items = []
+        while True:
+            item = self.take()
+            if item.kind == "NL":
+                continue
+            if item.kind == "OP" and item.text == ")":
+                break
+            if item.kind != "WORD":
+                raise self.error(item)
+            items.append(self.array_item(item))
+        raw = self.lex.src[start:item.start]
+        return ArrayAssign(name, items, assign.append, raw, tok.line)
+
+    def array_item(self, tok: Token) -> tuple:
+        """(index, word) for an element of an array list; ``[i]=word`` sets index i."""
+        raw = tok.word.raw
+        if type(tok.word) is Word and tok.word.parts and type(tok.word.parts[0]) is Lit \
+                and raw.startswith("["):
+            close = _closing_bracket(raw, 0)
+            if close > 0 and raw.startswith("=", close + 1):
+                return Arith(raw[1:close], tok.line), self._word_from(raw[close + 2:], tok.line)
+        return None, tok.word
 
     def function_body(self, name: str, line: int) -> FuncDef:
         self.expect_op("(")
@@ -394,7 +491,8 @@ class Parser:
             raise ParseError(line, "(")
         if self.peek().kind == "OP" and self.peek().text == ";":
             self.take()
-        init, cond, step = (p.strip() for p in parts)
+        # each an Arith (expanded when run: i<${#a[@]}), or None when empty
+        init, cond, step = (Arith(p.strip(), line) if p.strip() else None for p in parts)
         return ArithFor(init, cond, step, self.loop_body(), line)
 
     def case_clause(self) -> Case:

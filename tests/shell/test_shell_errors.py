@@ -79,3 +79,47 @@ def test_deep_recursion_is_reported_not_raised():
     result = run("f() { f; }\nf\necho after")
     assert "maximum function nesting level exceeded" in result.err
     assert result.out == "after\n"
+
+
+def test_malformed_array_references_are_bad_substitutions():
+    for ref in ("${a[}", "${a[]}", "${a[@]x}", "${#a[@]:1}", "${!a[1]}"):
+        result = run(f"echo start\necho {ref}\necho after")
+        assert result.out == "start\n"
+        assert result.err == f"script.sh: line 2: {ref}: bad substitution\n"
+        assert result.status == 2
+
+
+def test_unterminated_subscript_in_an_assignment():
+    result = run("echo one\nx=1 a[1=x\necho two")
+    assert result.out == "one\n"
+    assert result.err == "script.sh: line 2: unexpected EOF while looking for matching `]'\n"
+    assert result.status == 2
+
+
+def test_bad_array_subscripts_name_the_script_and_line():
+    result = run("a=(1 2)\necho ${a[-3]}x\na[-3]=y\necho $?\nunset 'a[-9]'\necho $?\n"
+                 "a[1]=(z)\necho $?\necho $((a[1)) $?")
+    assert result.out == "x\n1\n1\n1\n"
+    assert result.err.splitlines() == [
+        "script.sh: line 2: a: bad array subscript",
+        "script.sh: line 3: a[-3]: bad array subscript",
+        "script.sh: line 5: unset: [-9]: bad array subscript",
+        "script.sh: line 7: a[1]: cannot assign list to array member",
+        'script.sh: line 9: a[1: bad array subscript (error token is "a[1")',
+    ]
+
+
+def test_associative_arrays_are_refused_clearly():
+    result = run("declare -A m\necho $?\nf() { local -A n; }\nf\necho $?")
+    assert result.out == "2\n2\n"
+    assert result.err.splitlines() == [
+        "script.sh: line 1: declare: -A: associative arrays are not supported by this shell",
+        "script.sh: line 3: local: -A: associative arrays are not supported by this shell",
+    ]
+
+
+def test_array_errors_under_nounset():
+    result = run("set -u\na=(1)\necho ${a[3]}\necho not reached")
+    assert result.err == "script.sh: line 3: a[3]: unbound variable\n"
+    assert result.out == ""
+    assert result.status == 1
