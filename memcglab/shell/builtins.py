@@ -386,7 +386,7 @@ def _read_line(proc, delim: str, limit: int | None) -> tuple[str, bool]:
 
 def b_read(proc, argv):
     args = argv[1:]
-    raw, delim, limit = False, "\n", None
+    raw, delim, limit, array = False, "\n", None, None
     while args and args[0].startswith("-") and len(args[0]) > 1:
         opt = args.pop(0)
         if opt == "--":
@@ -405,7 +405,7 @@ def b_read(proc, argv):
                 elif letter in "nN":
                     limit = int(value) if value.isdigit() else None
                 elif letter == "a":
-                    args.insert(0, value)
+                    array = value
                 break
             else:
                 proc.error(f"read: -{letter}: invalid option")
@@ -418,11 +418,13 @@ def b_read(proc, argv):
             line = line[:-1] + more
         line = "".join(c if c != "\\" else "" for c in line.replace("\\\\", "\0")).replace(
             "\0", "\\")
+    ifs = proc.vars.get("IFS", DEFAULT_IFS)
+    white = "".join(c for c in ifs if c in " \t\n")
+    if array is not None:
+        return _read_array(proc, array, line, ifs, white) or (1 if eof else 0)
     if names == ["REPLY"] and not args:
         proc.setvar("REPLY", line)
         return 1 if eof and not line else (1 if eof else 0)
-    ifs = proc.vars.get("IFS", DEFAULT_IFS)
-    white = "".join(c for c in ifs if c in " \t\n")
     rest = line.strip(white) if white else line
     for i, name in enumerate(names):
         if i == len(names) - 1:
@@ -431,6 +433,21 @@ def b_read(proc, argv):
             value, rest = _split_first(rest, ifs, white)
         proc.setvar(name, value)
     return 1 if eof else 0
+
+
+def _read_array(proc, name: str, line: str, ifs: str, white: str) -> int:
+    """``read -a name``: every IFS field of the line is an element."""
+    rest = line.strip(white) if white else line
+    fields = []
+    while rest:
+        field, rest = _split_first(rest, ifs, white)
+        fields.append(field)
+    try:
+        proc.assign_array(name, [(None, f) for f in fields], False)
+    except ExpansionError as e:
+        proc.error(f"read: {e.message}")
+        return 1
+    return 0
 
 
 def _split_first(text: str, ifs: str, white: str) -> tuple[str, str]:

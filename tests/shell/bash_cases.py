@@ -411,4 +411,8 @@ CASES = [
      '[]\n1\n',
      'script.sh: line 1: x y: syntax error in expression (error token is "y")\n',
      0),
+    ('echo " a  b c " | { read -a arr; echo ${#arr[@]} "${arr[@]}"; }; echo "x:y::z:" | { IFS=: read -ra f; echo ${#f[@]} "${f[@]}"; }; read -a e < /dev/null; echo $? ${#e[@]}',
+     '3 a b c\n4 x y  z\n1 0\n',
+     '',
+     0),
 ]
