@@ -393,17 +393,7 @@ class Machine:
         lrumod.folio_del_lru(folio)
         if folio.flags & PG_DIRTY and not folio.flags & PG_SWAPBACKED:
             self.writeback_folio(folio)  # truncation of a dirty page cancels its I/O
-        nr = folio.nr_pages
-        if folio.flags & PG_ANON:
-            self.memcg.mod_folio_state(folio, "anon", -nr)
-            self.mem.free("anon", nr)
-        else:
-            self.memcg.mod_folio_state(folio, "file", -nr)
-            if folio.flags & PG_SWAPBACKED:
-                self.memcg.mod_folio_state(folio, "shmem", -nr)
-                self.mem.free("shmem", nr)
-            else:
-                self.mem.free("file", nr)
+        self._drop_folio_stats(folio)
         self.memcg.mem_cgroup_uncharge(folio)
 
     def drop_cache_entry(self, entry: Folio | SwapSlot) -> None:
@@ -516,13 +506,18 @@ class Machine:
         return True
 
     def _drop_folio_stats(self, folio: Folio) -> None:
+        """The folio's pages leave memory: its memcg's and the host's page counts."""
+        nr = folio.nr_pages
         if folio.flags & PG_ANON:
-            self.memcg.mod_folio_state(folio, "anon", -1)
-            self.mem.free("anon")
+            self.memcg.mod_folio_state(folio, "anon", -nr)
+            self.mem.free("anon", nr)
         else:
-            self.memcg.mod_folio_state(folio, "file", -1)
-            self.memcg.mod_folio_state(folio, "shmem", -1)
-            self.mem.free("shmem")
+            self.memcg.mod_folio_state(folio, "file", -nr)
+            if folio.flags & PG_SWAPBACKED:
+                self.memcg.mod_folio_state(folio, "shmem", -nr)
+                self.mem.free("shmem", nr)
+            else:
+                self.mem.free("file", nr)
 
     def free_swap_slot(self, slot: int) -> None:
         self.memcg.mem_cgroup_uncharge_swap(slot)
