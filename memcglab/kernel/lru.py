@@ -125,31 +125,6 @@ def lruvec_link_split(lruvec: Lruvec, folio: Folio, pieces: list[Folio]) -> None
         prev = piece
 
 
-def lruvec_add_folios(lruvec: Lruvec, folios: list[Folio]) -> None:
-    """Add a batch of folios bound to this lruvec, like folio_batch_move_lru().
-
-    One lock round trip and one size update per batch, as the kernel's per-cpu
-    folio batches do; the caller guarantees every folio maps to ``lruvec``.
-    """
-    counts = [0] * NR_LRU_LISTS
-    for folio in folios:
-        lru = folio_lru_list(folio)
-        folio.flags |= PG_LRU
-        folio.lru = lru
-        counts[lru] += folio.nr_pages
-        if lru != LRU_UNEVICTABLE:
-            head = lruvec.lists[lru]
-            nxt = head.next  # _list_add(), inlined
-            folio.prev = head
-            folio.next = nxt
-            nxt.prev = folio
-            head.next = folio
-    for lru, n in enumerate(counts):
-        if n:
-            lruvec.nr[lru] += n
-            lruvec.memcg.ctl.mod_lruvec_lru_size(lruvec, lru, n)
-
-
 def folio_add_lru(folio: Folio) -> None:
     lruvec = folio_lruvec_lock(folio)
     lruvec_add_folio(lruvec, folio)
