@@ -192,6 +192,8 @@ class MemcgController(Subsystem):
         # Set by the machine: reclaim and OOM live above the kernel core.
         self.reclaim: Callable[[MemCgroup, int, bool], int] = lambda memcg, nr, swap: 0
         self.out_of_memory: Callable[[MemCgroup], bool] = lambda memcg: False
+        # Set by the machine: where memcg structures and per-cpu data are accounted.
+        self.account_kernel_bytes: Callable[[str, int], None] = lambda kind, delta: None
         self.forced_charges = 0
 
     # ---- css callbacks -----------------------------------------------------
@@ -201,8 +203,7 @@ class MemcgController(Subsystem):
         memcg.id = self._alloc_id()
         css.priv = memcg
         self.memcgs[memcg] = None
-        self.percpu_bytes += self.percpu_bytes_per_memcg
-        self.struct_bytes += MEMCG_FIXED_BYTES + MEMCG_PER_NODE_BYTES * self.nr_nodes
+        self._account_memcg_struct(1)
         if parent is None:
             self.root = memcg
 
@@ -272,8 +273,16 @@ class MemcgController(Subsystem):
                 obj_cgroup_put(pn.orig_objcg)
                 pn.orig_objcg = None
         del self.memcgs[memcg]
-        self.percpu_bytes -= self.percpu_bytes_per_memcg
-        self.struct_bytes -= MEMCG_FIXED_BYTES + MEMCG_PER_NODE_BYTES * self.nr_nodes
+        self._account_memcg_struct(-1)
+
+    def _account_memcg_struct(self, sign: int) -> None:
+        """struct mem_cgroup, its per-node info and its per-cpu data (mem_cgroup_alloc())."""
+        percpu = sign * self.percpu_bytes_per_memcg
+        struct = sign * (MEMCG_FIXED_BYTES + MEMCG_PER_NODE_BYTES * self.nr_nodes)
+        self.percpu_bytes += percpu
+        self.struct_bytes += struct
+        self.account_kernel_bytes("percpu", percpu)
+        self.account_kernel_bytes("memcg_struct", struct)
 
     # ---- the private ID ----------------------------------------------------
     def mem_cgroup_id_put(self, memcg: MemCgroup, nr: int = 1) -> None:

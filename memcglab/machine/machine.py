@@ -92,13 +92,13 @@ class Machine:
         self.memcg = MemcgController(self.core, self.clock, self.profile, on_dfl=cgroup == "v2",
                                      nr_cpus=cpus, nr_nodes=nodes, seed=seed)
         self.core.register(self.memcg)
+        self.mem = PhysicalMemory(memory if isinstance(memory, int) else parse_size(memory))
+        self.memcg.account_kernel_bytes = self.mem.account_bytes
         v1 = cgroup == "v1"
         self.dfl = self.core.add_hierarchy(on_dfl=True, subsys=() if v1 else ("memory",))
         self.hier = self.core.add_hierarchy(on_dfl=False, subsys=("memory",)) if v1 else self.dfl
         if not v1:
             self.dfl.root.subtree_control.add("memory")
-        self.mem = PhysicalMemory(memory if isinstance(memory, int) else parse_size(memory))
-        self.mem.extra_bytes = lambda: self.memcg.struct_bytes + self.memcg.percpu_bytes
         self.swap_total = (swap if isinstance(swap, int) else parse_size(swap)) // PAGE_SIZE \
             if swap else 0
         self._swap_free = list(range(self.swap_total - 1, -1, -1))

@@ -31,13 +31,13 @@ class PhysicalMemory:
         self._in_reclaim = False
         self._pages_total = 0
         self._bytes_total = 0
-        # Kernel memory kept outside these ledgers (memcg structs, per-cpu data).
-        self.extra_bytes: Callable[[], int] = lambda: 0
+        # Allocations may use this many pages before free memory falls below the
+        # low watermark; every allocation tests against it, so it is precomputed.
+        self._usable_above_wmark_low = self.total_pages - self.reserved_pages - self.wmark_low
 
     @property
     def used_pages(self) -> int:
-        kernel_bytes = self._bytes_total + self.extra_bytes()
-        return self.reserved_pages + self._pages_total + -(-kernel_bytes // PAGE_SIZE)
+        return self.reserved_pages + self._pages_total + -(-self._bytes_total // PAGE_SIZE)
 
     @property
     def free_pages(self) -> int:
@@ -46,7 +46,8 @@ class PhysicalMemory:
     def alloc(self, kind: str, nr: int = 1) -> None:
         self.pages[kind] += nr
         self._pages_total += nr
-        self._balance()
+        if self._pages_total + -(-self._bytes_total // PAGE_SIZE) > self._usable_above_wmark_low:
+            self._balance()
 
     def free(self, kind: str, nr: int = 1) -> None:
         self.pages[kind] -= nr
@@ -55,20 +56,22 @@ class PhysicalMemory:
     def alloc_bytes(self, kind: str, nr: int) -> None:
         self.bytes[kind] += nr
         self._bytes_total += nr
-        self._balance()
+        if self._pages_total + -(-self._bytes_total // PAGE_SIZE) > self._usable_above_wmark_low:
+            self._balance()
+
+    def account_bytes(self, kind: str, delta: int) -> None:
+        """Kernel objects allocated where reclaim must not run (memcg structures while
+        a css is being set up): counted at once, balanced at the next allocation."""
+        self.bytes[kind] += delta
+        self._bytes_total += delta
 
     def free_bytes(self, kind: str, nr: int) -> None:
         self.bytes[kind] -= nr
         self._bytes_total -= nr
 
     def _balance(self) -> None:
-        """kswapd: below the low watermark, reclaim up to the high watermark."""
+        """kswapd: free memory is below the low watermark; reclaim up to the high one."""
         if self._in_reclaim:
-            return
-        # free_pages, spelled out: this runs on every allocation.
-        kernel_bytes = self._bytes_total + self.extra_bytes()
-        used = self.reserved_pages + self._pages_total + -(-kernel_bytes // PAGE_SIZE)
-        if self.total_pages - used >= self.wmark_low:
             return
         self._in_reclaim = True
         try:
