@@ -187,7 +187,7 @@ class Machine:
         self.tasks[pid] = t
         self._attach(t, cgroup)
         memcg = self.task_memcg(t)
-        self._set_cpu(t)
+        self.memcg.cpu = t.cpu
         # A vmalloc'ed stack: four pages charged one by one (one folio stands for them).
         folio = Folio(nid=0, nr_pages=KERNEL_STACK_PAGES)
         if self.memcg.memcg_kmem_charge_page(folio, memcg, "kernel_stack",
@@ -225,14 +225,11 @@ class Machine:
         css = t.cgroup.effective_css("memory")
         return css.priv if css is not None else self.memcg.root
 
-    def _set_cpu(self, t: Task) -> None:
-        self.memcg.cpu = t.cpu
-
     def _task(self, pid: int) -> Task:
         t = self.tasks.get(pid)
         if t is None or not t.alive:
             raise SysError(errno.ESRCH)
-        self._set_cpu(t)
+        self.memcg.cpu = t.cpu  # the syscall runs on the task's CPU
         return t
 
     def migrate_task(self, t: Task, dst: Cgroup) -> None:
@@ -439,6 +436,20 @@ class Machine:
             self._inode_dirtied.setdefault(mapping, self.clock.now)
         return entry
 
+    def filemap_map_pages(self, t: Task, mapping: AddressSpace, nr: int) -> None:
+        """Map a file's first ``nr`` pages into t (exec of a program).
+
+        Fault-around (mm/filemap.c filemap_map_pages()) maps the pages already in
+        the page cache without folio_mark_accessed(): the PTE's young bit records
+        the use, and reclaim reads it (PG_MAPPED here); shmem_fault() does not mark
+        them either. Missing pages are read in and charged to t's memcg, as
+        filemap_fault() does.
+        """
+        pages = mapping.pages
+        for index in range(nr):
+            if type(pages.get(index)) is not Folio:
+                self.filemap_get_folio(t, mapping, index, for_write=False)
+
     def _mark_accessed(self, folio: Folio) -> None:
         """folio_mark_accessed(): referenced, then activated on the second touch."""
         if folio.flags & PG_REFERENCED and not folio.flags & PG_ACTIVE and folio.lru >= 0:
@@ -560,10 +571,7 @@ class Machine:
         t.mm = self._new_mm()
         prog = self._bin.lookup(t.comm)
         if isinstance(prog, FsFile):
-            # Mapping the program faults its pages in (charging whoever brings
-            # them into the cache first; they are resident from boot).
-            for index in range(-(-prog.length // PAGE_SIZE)):
-                self.filemap_get_folio(t, prog.mapping, index, for_write=False)
+            self.filemap_map_pages(t, prog.mapping, -(-prog.length // PAGE_SIZE))
         self._alloc_pagetables(t, EXEC_PAGETABLE_PAGES)
         self._touch_anon(t, EXEC_ANON_PAGES)
 
@@ -572,11 +580,12 @@ class Machine:
         if t is None or not t.alive:
             return
         self.charge_time(COST_EXIT)
-        self._set_cpu(t)
+        self.memcg.cpu = t.cpu
         self._do_exit(t, status)
 
     def _do_exit(self, t: Task, status: int) -> None:
         t.state = "X"
+        t.alive = False
         t.exit_status = status
         if t.mm is not None:
             self._mmput(t.mm)

@@ -82,7 +82,8 @@ class Task:
         self.mm: Mm | None = None
         self.stack: list[Folio] = []
         self.slab: list = []
-        self.state = "R"  # R, S (sleeping), Z (exited, not yet reaped), X (gone)
+        self.state = "R"  # R (running or sleeping), X (exited)
+        self.alive = True  # state == "R", kept as a field: tested on every syscall
         self.exit_status = 0
         self.exit_callbacks: list[Callable[[int], None]] = []
         self.oom_score_adj = 0
@@ -90,7 +91,3 @@ class Task:
 
     def __repr__(self) -> str:
         return f"<task {self.pid} {self.comm} {self.cgroup.path()} {self.state}>"
-
-    @property
-    def alive(self) -> bool:
-        return self.state in ("R", "S")

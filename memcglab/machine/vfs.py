@@ -161,32 +161,33 @@ class Vfs:
         self.mounts.pop(path, None)
 
     def resolve(self, path: str) -> Node:
-        node = self.mounts.get("/", self.root)
+        mounts = self.mounts
+        node = mounts.get("/", self.root)
         cur = ""
-        for part in _components(path):
+        for part in path.split("/"):
+            if not part or part == ".":
+                continue
             if not node.is_dir:
                 raise SysError(errno.ENOTDIR)
             cur += "/" + part
-            child = self.mounts.get(cur)  # a mount hides what is below it
+            child = mounts.get(cur)  # a mount hides what is below it
             if child is None:
                 child = node.lookup(part)
-            if child is None:
-                raise SysError(errno.ENOENT)
+                if child is None:
+                    raise SysError(errno.ENOENT)
             node = child
         return node
 
     def resolve_parent(self, path: str) -> tuple[Node, str]:
-        parts = _components(path)
-        if not parts:
+        head, _, name = path.rstrip("/").rpartition("/")
+        if name == ".":
+            return self.resolve_parent(head)
+        if not name:
             raise SysError(errno.EBUSY)
-        parent = self.resolve("/" + "/".join(parts[:-1]))
+        parent = self.resolve(head)
         if not parent.is_dir:
             raise SysError(errno.ENOTDIR)
-        return parent, parts[-1]
+        return parent, name
 
     def is_mountpoint(self, path: str) -> bool:
         return path in self.mounts
-
-
-def _components(path: str) -> list[str]:
-    return [p for p in path.split("/") if p and p != "."]
