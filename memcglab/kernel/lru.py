@@ -17,6 +17,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from memcglab.kernel.folio import (
+    LRU_NAMES,
     LRU_UNEVICTABLE,
     NR_LRU_LISTS,
     PG_LRU,
@@ -25,6 +26,7 @@ from memcglab.kernel.folio import (
     folio_lru_list,
     folio_memcg,
 )
+from memcglab.kernel.page_counter import PAGE_SIZE
 
 if TYPE_CHECKING:
     from memcglab.kernel.memcontrol import MemCgroup
@@ -89,22 +91,25 @@ def _list_del(item: ListHead) -> None:
 def lruvec_add_folio(lruvec: Lruvec, folio: Folio) -> None:
     """Put a folio at the head (hot end) of its LRU list; caller holds the lock."""
     lru = folio_lru_list(folio)
+    nr = folio.nr_pages
     folio.flags |= PG_LRU
     folio.lru = lru
-    lruvec.nr[lru] += folio.nr_pages
     if lru != LRU_UNEVICTABLE:
         _list_add(lruvec.lists[lru], folio)
-    lruvec.memcg.ctl.mod_lruvec_lru_size(lruvec, lru, folio.nr_pages)
+    # update_lru_size(): the list's size and the memcg's memory.stat entry.
+    lruvec.nr[lru] += nr
+    lruvec.memcg.stat[LRU_NAMES[lru]] += nr * PAGE_SIZE
 
 
 def lruvec_del_folio(lruvec: Lruvec, folio: Folio) -> None:
     lru = folio.lru
-    lruvec.nr[lru] -= folio.nr_pages
+    nr = folio.nr_pages
     if lru != LRU_UNEVICTABLE:
         _list_del(folio)
     folio.flags &= ~PG_LRU
     folio.lru = -1
-    lruvec.memcg.ctl.mod_lruvec_lru_size(lruvec, lru, -folio.nr_pages)
+    lruvec.nr[lru] -= nr  # update_lru_size()
+    lruvec.memcg.stat[LRU_NAMES[lru]] -= nr * PAGE_SIZE
 
 
 def lruvec_link_split(lruvec: Lruvec, folio: Folio, pieces: list[Folio]) -> None:

@@ -314,9 +314,6 @@ class MemcgController(Subsystem):
     def mod_memcg_state(self, memcg: MemCgroup, item: str, delta: int) -> None:
         memcg.stat[item] += delta
 
-    def mod_lruvec_lru_size(self, lruvec: lrumod.Lruvec, lru: int, nr_pages: int) -> None:
-        lruvec.memcg.stat[LRU_NAMES[lru]] += nr_pages * PAGE_SIZE
-
     def mod_folio_state(self, folio: Folio, item: str, delta_pages: int) -> None:
         """__lruvec_stat_mod_folio(): attribute to the folio's memcg *now*."""
         memcg = folio_memcg(folio)

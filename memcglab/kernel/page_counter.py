@@ -84,21 +84,18 @@ def propagate_protected_usage(c: PageCounter, usage: int) -> None:
         c.low_usage = protected
 
 
-def _note_usage(c: PageCounter, new: int) -> None:
-    if c.protection_support and (c.min_usage or c.low_usage or c.min or c.low):
-        propagate_protected_usage(c, new)
-    if new > c.local_watermark:
-        c.local_watermark = new
-        if new > c.watermark:
-            c.watermark = new
-
-
 def page_counter_charge(counter: PageCounter, nr: int) -> None:
     """Charge ``nr`` pages unconditionally (forced charges may exceed max)."""
     c: PageCounter | None = counter
     while c is not None:
-        c.usage += nr
-        _note_usage(c, c.usage)
+        new = c.usage + nr
+        c.usage = new
+        if c.protection_support and (c.min_usage or c.low_usage or c.min or c.low):
+            propagate_protected_usage(c, new)
+        if new > c.local_watermark:  # the watermarks memory.peak and max_usage_in_bytes read
+            c.local_watermark = new
+            if new > c.watermark:
+                c.watermark = new
         c = c.parent
 
 
@@ -121,7 +118,12 @@ def page_counter_try_charge(counter: PageCounter, nr: int) -> PageCounter | None
                 d = d.parent
             return c
         c.usage = new
-        _note_usage(c, new)
+        if c.protection_support and (c.min_usage or c.low_usage or c.min or c.low):
+            propagate_protected_usage(c, new)
+        if new > c.local_watermark:  # the watermarks, as in page_counter_charge()
+            c.local_watermark = new
+            if new > c.watermark:
+                c.watermark = new
         c = c.parent
     return None
 

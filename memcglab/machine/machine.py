@@ -222,7 +222,9 @@ class Machine:
         return cgroup.effective_css("memory")
 
     def task_memcg(self, t: Task) -> MemCgroup:
-        css = t.cgroup.effective_css("memory")
+        """mem_cgroup_from_task(): the memory css of t's cgroup, or the nearest
+        ancestor's where the controller is not enabled (v2)."""
+        css = t.cgroup.subsys.get("memory") or t.cgroup.effective_css("memory")
         return css.priv if css is not None else self.memcg.root
 
     def _task(self, pid: int) -> Task:
@@ -355,25 +357,28 @@ class Machine:
                 continue
             lruvec = lrumod.folio_lruvec_lock(entry)
             lrumod.lruvec_del_folio(lruvec, entry)
-            lrumod.lruvec_unlock(lruvec)
+            lruvec.lock_depth -= 1  # lruvec_unlock()
             entry.memcg_data = None
             batches[owner] = batches.get(owner, 0) + entry.nr_pages
+        ctl = self.memcg
         for owner, nr in batches.items():
-            memcg = owner.memcg if type(owner) is ObjCgroup else owner
+            objcg = type(owner) is ObjCgroup
+            memcg = owner.memcg if objcg else owner
             memcg.stat["anon"] -= nr * PAGE_SIZE
-            self.mem.free("anon", nr)
             # A non-root objcg reparented to the root was charged there (memcglab fix,
             # see MemcgController.uncharge_pages()).
-            self.memcg.uncharge_pages(memcg, nr, type(owner) is ObjCgroup and not owner.is_root)
-            self.memcg._v1_event(memcg, "pgpgout", nr)
-            if type(owner) is ObjCgroup:
+            ctl.uncharge_pages(memcg, nr, objcg and not owner.is_root)
+            ctl._v1_event(memcg, "pgpgout", nr)
+            if objcg:
                 obj_cgroup_put(owner, nr)
             elif self.profile.lru_pins_css:
                 self.core.css_put(owner.css, "folio", nr)
+        pages = sum(batches.values())
         for folio in mm.pagetables:
-            self.memcg.memcg_kmem_uncharge_page(folio, "pagetables",
-                                                folio.nr_pages * PAGE_SIZE)
+            ctl.memcg_kmem_uncharge_page(folio, "pagetables", folio.nr_pages * PAGE_SIZE)
             self.mem.free("pagetables", folio.nr_pages)
+        if pages:
+            self.mem.free("anon", pages)
         mm.anon.clear()
         mm.pagetables.clear()
 

@@ -31,9 +31,10 @@ class PhysicalMemory:
         self._in_reclaim = False
         self._pages_total = 0
         self._bytes_total = 0
-        # Allocations may use this many pages before free memory falls below the
-        # low watermark; every allocation tests against it, so it is precomputed.
-        self._usable_above_wmark_low = self.total_pages - self.reserved_pages - self.wmark_low
+        # Bytes left before free memory falls below the low watermark. Whole pages
+        # are used = pages + ceil(bytes / PAGE_SIZE), and used > limit exactly when
+        # pages * PAGE_SIZE + bytes > limit * PAGE_SIZE: one integer tracks both.
+        self._headroom = (self.total_pages - self.reserved_pages - self.wmark_low) * PAGE_SIZE
 
     @property
     def used_pages(self) -> int:
@@ -46,28 +47,29 @@ class PhysicalMemory:
     def alloc(self, kind: str, nr: int = 1) -> None:
         self.pages[kind] += nr
         self._pages_total += nr
-        if self._pages_total + -(-self._bytes_total // PAGE_SIZE) > self._usable_above_wmark_low:
+        self._headroom -= nr * PAGE_SIZE
+        if self._headroom < 0:
             self._balance()
 
     def free(self, kind: str, nr: int = 1) -> None:
         self.pages[kind] -= nr
         self._pages_total -= nr
+        self._headroom += nr * PAGE_SIZE
 
     def alloc_bytes(self, kind: str, nr: int) -> None:
-        self.bytes[kind] += nr
-        self._bytes_total += nr
-        if self._pages_total + -(-self._bytes_total // PAGE_SIZE) > self._usable_above_wmark_low:
+        self.account_bytes(kind, nr)
+        if self._headroom < 0:
             self._balance()
+
+    def free_bytes(self, kind: str, nr: int) -> None:
+        self.account_bytes(kind, -nr)
 
     def account_bytes(self, kind: str, delta: int) -> None:
         """Kernel objects allocated where reclaim must not run (memcg structures while
         a css is being set up): counted at once, balanced at the next allocation."""
         self.bytes[kind] += delta
         self._bytes_total += delta
-
-    def free_bytes(self, kind: str, nr: int) -> None:
-        self.bytes[kind] -= nr
-        self._bytes_total -= nr
+        self._headroom -= delta
 
     def _balance(self) -> None:
         """kswapd: free memory is below the low watermark; reclaim up to the high one."""
