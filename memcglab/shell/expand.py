@@ -183,18 +183,27 @@ class Expander:
         fields.end()
 
     def _expand_plain(self, word: Word) -> str | None:
-        """Fast path for a ``plain`` word: None if a value needs splitting or globbing."""
+        """Fast path for a ``plain`` word: None if a value needs splitting or globbing
+        (or is empty or unset: the general path decides whether it vanishes)."""
         variables = self.vars
         if variables.get("IFS") != DEFAULT_IFS:
             return None
+        one_param = word.one_param
+        if one_param is not None:
+            head, name, tail = one_param
+            # a set variable is the common case; get_param() does the rest ($$, $1)
+            value = variables.get(name)
+            if value is None:
+                value = self.get_param(name)
+            if not value or NEEDS_FIELDS.search(value):
+                return None
+            return head + value + tail
         pieces = []
         for part in word.parts:
             if type(part) is Param:
-                # a set variable is the common case; param() handles the rest
-                # ($$, $1, unset names under set -u)
                 value = variables.get(part.name)
                 if value is None:
-                    value = self.param(part, False)
+                    value = self.get_param(part.name)
                 if not value or NEEDS_FIELDS.search(value):
                     return None
                 pieces.append(value)

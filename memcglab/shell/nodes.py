@@ -96,17 +96,31 @@ GLOB_OR_BRACE = frozenset("*?[{")  # characters that keep unquoted text from bei
 
 
 class Word(Node):
-    """One shell word. ``literal`` is set when the word expands to itself."""
+    """One shell word. ``literal`` is set when the word expands to itself.
 
-    __slots__ = ("parts", "raw", "literal", "braced", "plain")
+    ``plain`` says the word is only literal text and plain ``$name`` references
+    (not ``$@``, ``$*``, ``${!name}``), where the expander's fast path may
+    apply; ``one_param`` is ``(head, name, tail)`` when such a word has exactly
+    one reference (``test$i``, ``$$``): its value goes between two fixed texts.
+    """
+
+    __slots__ = ("parts", "raw", "literal", "braced", "plain", "one_param")
 
     def __init__(self, parts: list, raw: str):
         self.parts = parts
         self.raw = raw
         self.literal = None
         self.braced = None  # brace-expanded words, computed on first use
-        # only literal text and plain $name (not $@, $*, ${!name}): the
-        # expander's fast path may apply
+        self.one_param = None
+        if len(parts) == 1 and type(parts[0]) is Lit:
+            text = parts[0].text
+            if GLOB_OR_BRACE.isdisjoint(text):
+                self.literal = text
+        elif all(type(p) is Quoted for p in parts):
+            self.literal = "".join(p.text for p in parts)
+        if self.literal is not None:
+            self.plain = True  # (most words: no need to look at the parts again)
+            return
         self.plain = all(
             (type(p) is Lit and GLOB_OR_BRACE.isdisjoint(p.text))
             or type(p) is Quoted
@@ -114,12 +128,12 @@ class Word(Node):
                 and not p.name.startswith("!") and p.index is None)
             for p in parts
         )
-        if len(parts) == 1 and type(parts[0]) is Lit:
-            text = parts[0].text
-            if GLOB_OR_BRACE.isdisjoint(text):
-                self.literal = text
-        elif all(type(p) is Quoted for p in parts):
-            self.literal = "".join(p.text for p in parts)
+        if self.plain:
+            params = [i for i, p in enumerate(parts) if type(p) is Param]
+            if len(params) == 1:
+                i = params[0]
+                self.one_param = ("".join(p.text for p in parts[:i]), parts[i].name,
+                                  "".join(p.text for p in parts[i + 1:]))
 
 
 # ---- commands -----------------------------------------------------------

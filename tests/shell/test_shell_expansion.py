@@ -39,3 +39,14 @@ def test_here_documents_and_functions_with_redirection():
     result = run("f() { cat; }\nf <<EOF > out\nv=$((6*7))\nEOF\ncat out\n"
                  "x=q\ncat <<-'E'\n\t$x\n\tE\n")
     assert result.out == "v=42\n$x\n"
+
+
+def test_words_with_one_parameter():
+    """The fast path for ``text$name text``: values that split, glob, vanish or are special."""
+    result = run("i=3; e=; g='*'; s='a b'; a=(x y); set -- p 'q r'\n"
+                 "echo t$i $$x [$e] [x$e] $g.none d$s $a/ z$1 z$2 $e\n"
+                 "IFS=:; c=u:v; echo w$c $c\n"
+                 "set -u; echo k$unset; echo not reached\n")
+    assert result.out == f"t3 {result.pid}x [] [x] *.none da b x/ zp zq r\nwu v u v\n"
+    assert result.err == "script.sh: line 4: unset: unbound variable\n"
+    assert result.status == 1
