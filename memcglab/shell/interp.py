@@ -799,8 +799,19 @@ class Process(Expander):
         system = self.rt.system
         for r in redirs:
             op = r.op
-            fd = r.fd if r.fd is not None else (0 if op[0] == "<" else 1)
+            fd = r.dest_fd
             try:
+                flags = FILE_REDIRS.get(op)
+                if flags is not None:
+                    # the common case (``> file``, ``>> file``, ``< file``): the
+                    # target names a file to open on the one descriptor
+                    target = r.target.literal
+                    if target is None:
+                        target = self.redir_target(r)
+                    f = system.open(pid, self.path(target), flags)
+                    opened.append(f)
+                    fds[fd] = FileStream(system, f)
+                    continue
                 if type(r.target) is HereDoc:
                     body = r.target.body
                     text = self.expand_word(body) if body is not None else ""
@@ -1071,6 +1082,11 @@ REDIR_FLAGS = {
     "<&": O_RDONLY,
     "<>": O_RDWR | O_CREAT,
 }
+
+# The operators whose target is always a file opened on one descriptor
+# (not ``>&``, ``<&``: their target may name a descriptor; not ``&>``, ``&>>``:
+# they set two).
+FILE_REDIRS = {op: REDIR_FLAGS[op] for op in (">", ">|", ">>", "<", "<>")}
 
 EXEC = {
     CmdList: Process.exec_cmdlist,

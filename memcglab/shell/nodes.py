@@ -184,14 +184,19 @@ class HereDoc(Node):
 
 
 class Redir(Node):
-    """``fd OP target``; ``target`` is a Word, or a HereDoc for ``<<``."""
+    """``fd OP target``; ``target`` is a Word, or a HereDoc for ``<<``.
 
-    __slots__ = ("fd", "op", "target")
+    ``dest_fd`` is the descriptor it sets: ``fd``, or by default 0 for the
+    ``<`` operators and 1 for the others.
+    """
+
+    __slots__ = ("fd", "op", "target", "dest_fd")
 
     def __init__(self, fd: int | None, op: str, target):
         self.fd = fd
         self.op = op
         self.target = target
+        self.dest_fd = fd if fd is not None else (0 if op[0] == "<" else 1)
 
 
 class Simple(Node):
