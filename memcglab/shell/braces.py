@@ -121,6 +121,13 @@ def brace_expand(word: Word) -> list[Word]:
     """The words ``word`` brace-expands to (``[word]`` when it has no braces)."""
     if not any(type(p) is Lit and "{" in p.text and "}" in p.text for p in word.parts):
         return [word]
+    text = word.parts[0].text if len(word.parts) == 1 else ""
+    if text[:1] == "{" and text[-1:] == "}":
+        # a word that is one sequence (``for i in {1..1000}``): its values are
+        # the words, without going through atoms for each of them
+        seq = _sequence(list(text[1:-1]))
+        if seq is not None:
+            return [Word([Lit(value)], value) for value in seq]
     results: list = []
     _expand(_atoms(word), results, MAX_WORDS)
     if len(results) == 1 and results[0] == _atoms(word):
