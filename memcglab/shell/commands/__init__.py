@@ -142,15 +142,14 @@ def split_options(args: list[str], with_value: str = "") -> tuple[dict, list[str
     """Parse short options: ``-abc``, ``-n 5``/``-n5`` for letters in ``with_value``."""
     opts: dict[str, str | bool] = {}
     rest: list[str] = []
-    i = 0
-    while i < len(args):
-        arg = args[i]
-        if arg == "--":
-            rest.extend(args[i + 1:])
-            break
+    remaining = iter(args)  # an option's value may be the next argument
+    for arg in remaining:
         if arg[:1] != "-" or arg == "-" or arg[1].isdigit():
             rest.append(arg)  # an operand ("-" is stdin; "-5" a negative number)
-        elif arg.startswith("--"):
+        elif arg == "--":
+            rest.extend(remaining)
+            break
+        elif arg[1] == "-":
             key, eq, value = arg[2:].partition("=")
             opts["--" + key] = value if eq else True
         else:
@@ -158,17 +157,13 @@ def split_options(args: list[str], with_value: str = "") -> tuple[dict, list[str
             while j < len(arg):
                 letter = arg[j]
                 if letter in with_value:
-                    value = arg[j + 1:]
-                    if not value:
-                        i += 1
-                        if i >= len(args):
-                            raise UsageError(f"option requires an argument -- '{letter}'")
-                        value = args[i]
+                    value = arg[j + 1:] or next(remaining, None)
+                    if value is None:
+                        raise UsageError(f"option requires an argument -- '{letter}'")
                     opts[letter] = value
                     break
                 opts[letter] = True
                 j += 1
-        i += 1
     return opts, rest
 
 
