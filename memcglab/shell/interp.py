@@ -858,9 +858,15 @@ class Process(Expander):
             return r.target.raw
 
     def redir_target(self, r) -> str:
-        if r.target.literal is not None:
-            return r.target.literal
-        words = self.expand_words([r.target])
+        word = r.target
+        if word.literal is not None:
+            return word.literal
+        if word.plain:
+            # (``> $dir/cgroup.procs``) one field, as expand_words() would find
+            text = self._expand_plain(word)
+            if text is not None:
+                return text
+        words = self.expand_words([word])
         if len(words) != 1:
             raise ExpansionError(f"{r.target.raw}: ambiguous redirect")
         return words[0]
