@@ -29,16 +29,16 @@ class PhysicalMemory:
         self.wmark_high = self.wmark_min * 3 // 2
         self.reclaim: Callable[[int], int] = lambda nr: 0
         self._in_reclaim = False
-        self._pages_total = 0
-        self._bytes_total = 0
-        # Bytes left before free memory falls below the low watermark. Whole pages
-        # are used = pages + ceil(bytes / PAGE_SIZE), and used > limit exactly when
-        # pages * PAGE_SIZE + bytes > limit * PAGE_SIZE: one integer tracks both.
-        self._headroom = (self.total_pages - self.reserved_pages - self.wmark_low) * PAGE_SIZE
+        # Pages count whole, byte-sized objects share pages: used pages are
+        # pages + ceil(bytes / PAGE_SIZE) = ceil((pages * PAGE_SIZE + bytes) / PAGE_SIZE),
+        # so one byte total serves both the ledger and the watermark test.
+        self._used_bytes = 0
+        self._wmark_low_limit = (self.total_pages - self.reserved_pages - self.wmark_low) \
+            * PAGE_SIZE
 
     @property
     def used_pages(self) -> int:
-        return self.reserved_pages + self._pages_total + -(-self._bytes_total // PAGE_SIZE)
+        return self.reserved_pages + -(-self._used_bytes // PAGE_SIZE)
 
     @property
     def free_pages(self) -> int:
@@ -46,30 +46,29 @@ class PhysicalMemory:
 
     def alloc(self, kind: str, nr: int = 1) -> None:
         self.pages[kind] += nr
-        self._pages_total += nr
-        self._headroom -= nr * PAGE_SIZE
-        if self._headroom < 0:
+        self._used_bytes += nr * PAGE_SIZE
+        if self._used_bytes > self._wmark_low_limit:
             self._balance()
 
     def free(self, kind: str, nr: int = 1) -> None:
         self.pages[kind] -= nr
-        self._pages_total -= nr
-        self._headroom += nr * PAGE_SIZE
+        self._used_bytes -= nr * PAGE_SIZE
 
     def alloc_bytes(self, kind: str, nr: int) -> None:
-        self.account_bytes(kind, nr)
-        if self._headroom < 0:
+        self.bytes[kind] += nr
+        self._used_bytes += nr
+        if self._used_bytes > self._wmark_low_limit:
             self._balance()
 
     def free_bytes(self, kind: str, nr: int) -> None:
-        self.account_bytes(kind, -nr)
+        self.bytes[kind] -= nr
+        self._used_bytes -= nr
 
     def account_bytes(self, kind: str, delta: int) -> None:
         """Kernel objects allocated where reclaim must not run (memcg structures while
         a css is being set up): counted at once, balanced at the next allocation."""
         self.bytes[kind] += delta
-        self._bytes_total += delta
-        self._headroom -= delta
+        self._used_bytes += delta
 
     def _balance(self) -> None:
         """kswapd: free memory is below the low watermark; reclaim up to the high one."""

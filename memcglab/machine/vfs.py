@@ -153,37 +153,24 @@ class Vfs:
     def __init__(self, root: Node):
         self.root = root
         self.mounts: dict[str, Node] = {}
-        self._mount_prefixes: set[str] = set()  # mount points and their ancestors
 
     def mount(self, path: str, node: Node) -> None:
         self.mounts[path] = node
-        self._update_prefixes()
 
     def umount(self, path: str) -> None:
         self.mounts.pop(path, None)
-        self._update_prefixes()
-
-    def _update_prefixes(self) -> None:
-        self._mount_prefixes = {p[:i] for p in self.mounts for i in range(1, len(p) + 1)
-                                if i == len(p) or p[i] == "/"}
 
     def resolve(self, path: str) -> Node:
         mounts = self.mounts
         node = mounts.get("/", self.root)
-        # The path walked so far, while it may still lead to a mount point.
-        cur: str | None = ""
+        cur = ""
         for part in path.split("/"):
             if not part or part == ".":
                 continue
             if not node.is_dir:
                 raise SysError(errno.ENOTDIR)
-            child = None
-            if cur is not None:
-                cur += "/" + part
-                if cur in self._mount_prefixes:
-                    child = mounts.get(cur)  # a mount hides what is below it
-                else:
-                    cur = None
+            cur += "/" + part
+            child = mounts.get(cur)  # a mount hides what is below it
             if child is None:
                 child = node.lookup(part)
                 if child is None:
