@@ -3,7 +3,8 @@
 Expressions are parsed once into tuples (cached by text) and evaluated with
 64-bit wrap-around like bash. Variables are read and written through the
 ``get``/``set`` functions passed to ``evaluate``; an array element is named
-``a[3]`` there, its index already evaluated.
+``a[3]`` there, its index already evaluated, or for an associative array
+(``assoc(name)`` true) ``m[key]`` with the subscript's text as the key.
 """
 
 from __future__ import annotations
@@ -13,7 +14,13 @@ from functools import lru_cache
 
 
 class ArithError(Exception):
-    """An arithmetic error; ``str()`` is bash's message after ``EXPR: ``."""
+    """An arithmetic error; ``str()`` is bash's message after ``EXPR: ``, where
+    EXPR is ``expr`` when set (an array subscript's own text), else the whole
+    expression."""
+
+    def __init__(self, message: str, expr: str | None = None):
+        super().__init__(message)
+        self.expr = expr
 
 
 _TOKEN = re.compile(
@@ -78,6 +85,15 @@ class _Parser:
             kind = m.lastgroup
             self.tokens.append((kind, m.group(kind), m.start(kind)))
             pos = m.end()
+            if kind == "name" and text.startswith("[", pos):
+                # name[subscript]: kept as text, an expression or (for an
+                # associative array) a key, as bash skips to the matching ]
+                close = _closing_bracket(text, pos)
+                if close < 0:
+                    raise ArithError("bad array subscript (error token is "
+                                     f"\"{text[m.start(kind):].strip()}\")")
+                self.tokens.append(("sub", text[pos + 1:close], pos))
+                pos = close + 1
         self.i = 0
 
     def peek(self) -> str | None:
@@ -121,19 +137,14 @@ class _Parser:
         return self.ternary()
 
     def lvalue(self):
-        """A variable at the current name token: its name, or ("elem", name, index)
-        for an array element ``name[index]``."""
-        name, start = self.tokens[self.i][1], self.tokens[self.i][2]
+        """A variable at the current name token: its name, or ("elem", name, text)
+        for an array element ``name[text]``."""
+        name = self.tokens[self.i][1]
         self.i += 1
-        if self.peek() != "[":
-            return name
-        self.i += 1
-        index = self.comma()
-        if self.peek() != "]":
-            raise ArithError(
-                f"bad array subscript (error token is \"{self.text[start:].strip()}\")")
-        self.i += 1
-        return ("elem", name, index)
+        if self.i < len(self.tokens) and self.tokens[self.i][0] == "sub":
+            self.i += 1
+            return ("elem", name, self.tokens[self.i - 1][1])
+        return name
 
     def ternary(self):
         cond = self.binary(0)
@@ -256,16 +267,27 @@ def _binop(op: str, a: int, b: int) -> int:
 class Evaluator:
     """Evaluates parsed expressions against ``get(name)``/``set(name, value)``."""
 
-    def __init__(self, get, set_, depth: int = 0):
+    def __init__(self, get, set_, depth: int = 0, assoc=None):
         self.get = get
         self.set = set_
         self.depth = depth
+        self.assoc = assoc
 
     def key(self, name) -> str:
-        """The name to get or set: ``a[3]`` for an element (its index evaluated)."""
+        """The name to get or set: ``a[3]`` for an element (its index evaluated),
+        ``m[text]`` for an element of an associative array."""
         if type(name) is str:
             return name
-        return f"{name[1]}[{self.eval(name[2])}]"
+        array, text = name[1], name[2]
+        if self.assoc is not None and self.assoc(array):
+            return f"{array}[{text}]"
+        try:
+            index = parse(text)
+        except ArithError as e:
+            if e.expr is None:
+                e.expr = text.strip()
+            raise
+        return f"{array}[{self.eval(index)}]"
 
     def value_of(self, name) -> int:
         text = self.get(self.key(name))
@@ -276,7 +298,7 @@ class Evaluator:
             return parse_number(text) if text[0] == "0" else int(text)
         if self.depth > 64:
             raise ArithError("expression recursion level exceeded")
-        return Evaluator(self.get, self.set, self.depth + 1).eval(parse(text))
+        return Evaluator(self.get, self.set, self.depth + 1, self.assoc).eval(parse(text))
 
     def eval(self, node) -> int:
         kind = node[0]
@@ -321,6 +343,20 @@ class Evaluator:
         raise ArithError("syntax error")
 
 
-def evaluate(text: str, get, set_) -> int:
-    """Evaluate ``text``; raises ArithError with bash's wording."""
-    return Evaluator(get, set_).eval(parse(text))
+def evaluate(text: str, get, set_, assoc=None) -> int:
+    """Evaluate ``text``; raises ArithError with bash's wording. ``assoc(name)``
+    says whether ``name`` is an associative array (its subscripts are keys)."""
+    return Evaluator(get, set_, 0, assoc).eval(parse(text))
+
+
+def _closing_bracket(text: str, pos: int) -> int:
+    """Index of the ``]`` matching the ``[`` at ``pos``, or -1."""
+    depth = 0
+    for i in range(pos, len(text)):
+        if text[i] == "[":
+            depth += 1
+        elif text[i] == "]":
+            depth -= 1
+            if depth == 0:
+                return i
+    return -1

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import errno
 
+from .assoc import Assoc
 from .conditions import eval_test
 from .expand import DEFAULT_IFS, ArrayArg, ExpansionError
 from .nodes import Arith
@@ -193,13 +194,22 @@ def _set(proc, var: str, value: str) -> None:
         proc.setvar(var, value)
 
 
-def _declare_flags(proc, argv: list[str]) -> str | None:
-    """The option letters of ``declare``/``local``; None (after a message) for -A."""
-    flags = "".join(a[1:] for a in argv[1:] if a.startswith("-") and type(a) is not ArrayArg)
+def _declare_flags(argv: list[str]) -> str:
+    """The option letters of ``declare``/``local``/``readonly``."""
+    return "".join(a[1:] for a in argv[1:] if a.startswith("-") and type(a) is not ArrayArg)
+
+
+def _declare_kind(proc, command: str, var: str, value, flags: str, local: bool) -> None:
+    """Make ``var`` what ``-A`` or ``-a`` asks for. bash names the builtin in the
+    conversion errors only when no value is assigned."""
+    where = "" if value is not None else f"{command}: "
     if "A" in flags:
-        proc.error(f"{argv[0]}: -A: associative arrays are not supported by this shell")
-        return None
-    return flags
+        try:
+            proc.declare_assoc(var, local)
+        except ExpansionError as e:
+            raise ExpansionError(where + e.message) from None
+    elif "a" in flags and type(proc.arrays.get(var)) is Assoc:
+        raise ExpansionError(f"{where}{var}: cannot convert associative to indexed array")
 
 
 def b_export(proc, argv):
@@ -226,7 +236,10 @@ def b_export(proc, argv):
 
 
 def b_readonly(proc, argv):
+    flags = _declare_flags(argv)
+
     def mark(var, value):
+        _declare_kind(proc, "readonly", var, value, flags, False)
         if value is not None:
             _set(proc, var, value)
         proc.readonly.add(var)
@@ -238,12 +251,14 @@ def b_local(proc, argv):
     if not proc.locals:
         proc.error(f"{argv[0]}: can only be used in a function")
         return 1
-    flags = _declare_flags(proc, argv)
-    if flags is None:
-        return 2
+    flags = _declare_flags(argv)
 
     def local(var, value):
+        new = var not in proc.locals[-1]
         proc.make_local(var)
+        if new and var in proc.arrays:
+            proc.unsetvar(var)  # a new local starts unset, not as the caller's array
+        _declare_kind(proc, argv[0], var, value, flags, new)
         if value is not None:
             _set(proc, var, value)
         elif "a" in flags:
@@ -258,13 +273,12 @@ def b_local(proc, argv):
 
 
 def b_declare(proc, argv):
-    if proc.locals and "-g" not in argv:
+    flags = _declare_flags(argv)
+    if proc.locals and "g" not in flags:
         return b_local(proc, argv)
-    flags = _declare_flags(proc, argv)
-    if flags is None:
-        return 2
 
     def declare(var, value):
+        _declare_kind(proc, argv[0], var, value, flags, False)
         if value is not None:
             _set(proc, var, value)
         elif "a" in flags:
@@ -291,8 +305,8 @@ def b_unset(proc, argv):
             name, bracket, index = arg.partition("[")
             if not bracket or not index.endswith("]"):
                 proc.unsetvar(arg)
-            elif index in ("@]", "*]"):
-                proc.unsetvar(name)  # the whole array
+            elif index in ("@]", "*]") and type(proc.arrays.get(name)) is not Assoc:
+                proc.unsetvar(name)  # the whole array (of an associative one: key @ or *)
             else:
                 proc.unset_element(name, Arith(index[:-1], proc.lineno))
         except ExpansionError as e:
@@ -366,9 +380,9 @@ def b_shift(proc, argv):
     return 0
 
 
-def _read_line(proc, delim: str, limit: int | None) -> tuple[str, bool]:
-    """Read up to ``delim`` from stdin one byte at a time: (text, reached eof)."""
-    stream = proc.fds.get(0, CLOSED)
+def _read_line(proc, delim: str, limit: int | None, fd: int = 0) -> tuple[str, bool]:
+    """Read up to ``delim`` from ``fd`` one byte at a time: (text, reached eof)."""
+    stream = proc.fds.get(fd, CLOSED)
     data = bytearray()
     end = delim.encode() or b"\0"
     while limit is None or len(data) < limit:
@@ -437,6 +451,9 @@ def b_read(proc, argv):
 
 def _read_array(proc, name: str, line: str, ifs: str, white: str) -> int:
     """``read -a name``: every IFS field of the line is an element."""
+    if type(proc.arrays.get(name)) is Assoc:
+        proc.error(f"read: {name}: not an indexed array")
+        return 1
     rest = line.strip(white) if white else line
     fields = []
     while rest:
@@ -447,6 +464,87 @@ def _read_array(proc, name: str, line: str, ifs: str, white: str) -> int:
     except ExpansionError as e:
         proc.error(f"read: {e.message}")
         return 1
+    return 0
+
+
+MAPFILE_USAGE = ("[-d delim] [-n count] [-O origin] [-s count] [-t] [-u fd] "
+                 "[-C callback] [-c quantum] [array]")
+
+
+def b_mapfile(proc, argv):
+    """mapfile/readarray [-t] [-d delim] [-n count] [-s count] [-O origin] [-u fd]
+    [array]: the lines of the input as an indexed array (MAPFILE by default)."""
+    command = argv[0]
+    delim, count, skip, origin, strip, fd = "\n", 0, 0, None, False, 0
+    args = argv[1:]
+    while args and args[0].startswith("-") and len(args[0]) > 1:
+        opt = args.pop(0)
+        if opt == "--":
+            break
+        for i, letter in enumerate(opt[1:], 1):
+            if letter == "t":
+                strip = True
+                continue
+            if letter not in "dnOsuCc":
+                proc.error(f"{command}: -{letter}: invalid option")
+                proc.write_err(f"{command}: usage: {command} {MAPFILE_USAGE}\n")
+                return 2
+            value = opt[i + 1:] or (args.pop(0) if args else None)
+            if value is None:
+                proc.error(f"{command}: -{letter}: option requires an argument")
+                proc.write_err(f"{command}: usage: {command} {MAPFILE_USAGE}\n")
+                return 2
+            if letter == "d":
+                delim = value[:1]
+            elif letter == "C":
+                proc.error(f"{command}: -C: callbacks are not supported by this shell")
+                return 2
+            elif not value.isdigit() or not value.isascii() or letter == "c" and value == "0":
+                what = {"O": "array origin", "u": "file descriptor",
+                        "c": "callback quantum"}.get(letter, "line count")
+                proc.error(f"{command}: {value}: invalid {what}")
+                return 1
+            elif letter == "c":
+                pass  # the quantum only matters with a callback
+            elif letter == "n":
+                count = int(value)
+            elif letter == "s":
+                skip = int(value)
+            elif letter == "O":
+                origin = int(value)
+            else:
+                fd = int(value)
+            break
+    if fd not in proc.fds:
+        proc.error(f"{command}: {fd}: invalid file descriptor: Bad file descriptor")
+        return 1
+    name = args[0] if args else "MAPFILE"
+    if not _is_name(name):
+        proc.error(f"{command}: `{name}': not a valid identifier")
+        return 1
+    if type(proc.arrays.get(name)) is Assoc:
+        proc.error(f"{command}: {name}: not an indexed array")
+        return 1
+    try:
+        array = proc.array_for_update(name)
+    except ExpansionError as e:
+        proc.error(e.message)
+        return 1
+    if origin is None:
+        array.clear()
+        origin = 0
+    index = origin
+    while not count or index - origin < count:
+        line, eof = _read_line(proc, delim, None, fd)
+        if eof and not line:
+            break
+        if skip:
+            skip -= 1
+        else:
+            array[index] = line if strip or eof else line + (delim or "\0")
+            index += 1
+        if eof:
+            break
     return 0
 
 
@@ -792,6 +890,8 @@ BUILTINS = {
     "set": b_set,
     "shift": b_shift,
     "read": b_read,
+    "mapfile": b_mapfile,
+    "readarray": b_mapfile,
     "eval": b_eval,
     ".": b_source,
     "source": b_source,

@@ -195,7 +195,7 @@ class _Evaluator:
         if op == "-t":
             return False
         if op == "-v":
-            return self.proc.get_param(arg) is not None
+            return self.proc.is_set(arg)
         if op == "-o":
             return bool(getattr(self.proc.opts, arg, False))
         st = self.stat(arg)

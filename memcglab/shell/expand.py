@@ -11,6 +11,7 @@ import re
 
 from . import pattern
 from .arith import ArithError, evaluate
+from .assoc import Assoc
 from .braces import brace_expand
 from .lexer import Lexer, ParseError
 from .nodes import DQ, Arith, CmdSub, Lit, Param, Quoted, Tilde, Word
@@ -296,7 +297,8 @@ class Expander:
             return value
         array = self.arrays.get(name)
         if array is not None:
-            return array.get(0)  # $a is ${a[0]}
+            # $a is ${a[0]}
+            return array.get("0") if type(array) is Assoc else array.get(0)
         if name.isdigit():
             n = int(name)
             if n == 0:
@@ -305,10 +307,28 @@ class Expander:
         special = self.SPECIAL.get(name)
         if special is not None:
             return special(self)
-        if name[-1:] == "]":  # a[3], from arithmetic
+        if name[-1:] == "]":  # a[3] or m[key], from arithmetic
             name, _, index = name[:-1].partition("[")
+            array = self.arrays.get(name)
+            if type(array) is Assoc:
+                return array.get(index)  # the key as arithmetic gave it
             return self.element(name, Arith(index, self.lineno))
         return None
+
+    def is_set(self, ref: str) -> bool:
+        """``-v ref``: ``ref`` is a name or ``name[subscript]`` (expanded again)."""
+        if ref[-1:] == "]" and "[" in ref:
+            name, _, index = ref[:-1].partition("[")
+            array = self.arrays.get(name)
+            if type(array) is Assoc:
+                return self.assoc_key(Arith(index, self.lineno)) in array
+            if index in ("@", "*"):
+                return bool(self.array_items(name))
+            try:
+                return self.element(name, Arith(index, self.lineno)) is not None
+            except ExpansionError:
+                return False
+        return self.get_param(ref) is not None
 
     SPECIAL = {
         "?": lambda self: str(self.status),
@@ -336,10 +356,25 @@ class Expander:
             if index == "*":
                 return self.vars.get("IFS", " ")[:1].join(values)
             return " ".join(values)
+        elif name[0] == "!":  # ${!a[i]}: a[i] names the parameter
+            target = self.indirect(name[1:], index)
+            value = None if target is None else self.get_param(target)
+            name = target or f"{name[1:]}[{index.text}]"
         else:
             value = self.element(name, index)
             name = f"{name}[{index.text}]"  # how bash names it in messages
         return self._operate(part, name, value)
+
+    def indirect(self, name: str, index: Arith) -> str | None:
+        """The parameter named by element ``name[index]`` (None: unset element)."""
+        target = self.element(name, index)
+        if target is None:
+            if name in self.arrays or self.get_param(name) is not None:
+                return None
+            raise ExpansionError(f"{name}[{index.text}]: invalid indirect expansion")
+        if not _is_reference(target):
+            raise ExpansionError(f"{target}: invalid variable name")
+        return target
 
     def _operate(self, part: Param, name: str, value: str | None) -> str:
         """Apply ``part``'s operator to the value of parameter ``name`` (None: unset)."""
@@ -368,7 +403,9 @@ class Expander:
                     value = self.expand_word(part.arg)
                     if name.isdigit() or name in self.SPECIAL:
                         raise ExpansionError(f"${name}: cannot assign in this way")
-                    if part.index is not None:
+                    if part.name[0] == "!":  # ${!a[i]:=v} sets what a[i] names
+                        self.arith_set(name, value)
+                    elif part.index is not None:
                         self.assign_element(part.name, part.index, value)
                     else:
                         self.setvar(name, value)
@@ -416,26 +453,51 @@ class Expander:
 
     # ---- arrays ------------------------------------------------------------
     #
-    # An indexed array lives in ``arrays`` (name -> {index: value}), never in
-    # ``vars`` as well, so plain variables pay nothing for arrays; a scalar
-    # reads as an array whose only element is 0.
+    # An array lives in ``arrays``, never in ``vars`` as well, so plain
+    # variables pay nothing for arrays: an indexed array as a dict
+    # {index: value}, an associative one as an Assoc (string keys, listed in
+    # bash's hash order). A scalar reads as an array whose only element is 0.
 
-    def array_items(self, name: str) -> list[tuple[int, str]]:
-        """The set elements of ``name`` as (index, value), in index order."""
+    def array_items(self, name: str) -> list[tuple]:
+        """The set elements of ``name`` as (index, value), in index order, or
+        (key, value) in bash's order for an associative array."""
         array = self.arrays.get(name)
         if array is None:
             value = self.get_param(name)
             return [] if value is None else [(0, value)]
+        if type(array) is Assoc:
+            return array.items()
         return sorted(array.items())
 
     def subscript(self, index: Arith) -> int:
         return int(self.arith(index))
 
+    def assoc_key(self, index: Arith) -> str:
+        """An associative array's key: the subscript's text expanded as one word
+        (parameters, command substitution, arithmetic, quote removal; no
+        splitting, globbing or tilde)."""
+        word = index.key
+        if word is None:
+            try:
+                word = Lexer(index.text + "\0", 0, index.line, self.rt.subparse) \
+                    .read_param_word("\0", False)
+            except ParseError as e:
+                raise ExpansionError(
+                    f"{index.text}: {e.message or 'bad array subscript'}") from None
+            index.key = word
+        return self.expand_word(word)
+
     def element(self, name: str, index: Arith) -> str | None:
         """``${name[index]}``: None when unset. A negative index counts back from
         past the last element (of an array; a scalar has none)."""
-        i = self.subscript(index)
         array = self.arrays.get(name)
+        if type(array) is Assoc:
+            key = self.assoc_key(index)
+            if not key:
+                self.error(f"{name}: bad array subscript")  # and goes on, as bash
+                return None
+            return array.get(key)
+        i = self.subscript(index)
         if i < 0 and array:
             i += max(array) + 1
         if i < 0:
@@ -460,6 +522,8 @@ class Expander:
                 raise ExpansionError(f"{name}: unbound variable")  # not fatal here
             return [str(len(items))]
         if op == ":":
+            if type(self.arrays.get(name)) is Assoc:
+                return self._assoc_slice(items, part)
             return self._slice(items, part)
         values = [v for _, v in items]
         if op in (":-", "-", ":=", "=", ":+", "+", ":?", "?"):
@@ -494,7 +558,27 @@ class Expander:
             raise ExpansionError(f"{count}: substring expression < 0")
         return values[:count]
 
+    def _assoc_slice(self, items: list, part: Param) -> list[str]:
+        """``${m[@]:offset:count}`` of an associative array: bash counts offsets
+        in its listing order from 1 (0 is the first element too); a negative
+        offset counts back from one past the last."""
+        offset = self.arith_text(self.expand_word(part.arg))
+        if offset < 0:
+            offset += len(items) + 1
+        if offset < 0 or offset > len(items):
+            return []
+        values = [v for _, v in items[max(offset - 1, 0):]]
+        if part.arg2 is None:
+            return values
+        count = self.arith_text(self.expand_word(part.arg2))
+        if count < 0:
+            raise ExpansionError(f"{count}: substring expression < 0")
+        return values[:count]
+
     # ---- arithmetic --------------------------------------------------------
+
+    def is_assoc(self, name: str) -> bool:
+        return type(self.arrays.get(name)) is Assoc
 
     def arith(self, part: Arith) -> str:
         text = part.text
@@ -509,16 +593,37 @@ class Expander:
         return str(self.arith_text(text))
 
     def arith_set(self, name: str, value: str) -> None:
-        if name[-1:] == "]":  # a[3]=..., from arithmetic
+        if name[-1:] == "]":  # a[3]=... or m[key]=..., from arithmetic
             name, _, index = name[:-1].partition("[")
-            self.assign_element(name, Arith(index, self.lineno), value)
+            array = self.arrays.get(name)
+            if type(array) is Assoc:
+                if name in self.readonly:
+                    raise ExpansionError(f"{name}: readonly variable")
+                array[index] = value
+            else:
+                self.assign_element(name, Arith(index, self.lineno), value)
         else:
             self.setvar(name, value)
 
     def arith_text(self, text: str) -> int:
         try:
-            return evaluate(text, self.get_param, self.arith_set)
+            return evaluate(text, self.get_param, self.arith_set, self.is_assoc)
         except ArithError as e:
-            raise ExpansionError(f"{text.strip()}: {e}") from None
+            expr = text.strip() if e.expr is None else e.expr
+            raise ExpansionError(f"{expr}: {e}") from None
         except RecursionError:
             raise ExpansionError(f"{text.strip()}: expression recursion level exceeded") from None
+
+
+def _is_name(text: str) -> bool:
+    return bool(text) and (text[0].isalpha() or text[0] == "_") and text.replace(
+        "_", "a").isalnum() and text.isascii()
+
+
+def _is_reference(text: str) -> bool:
+    """Whether ``text`` can name a parameter for indirection: a name, an
+    element ``name[subscript]``, a positional or a special parameter."""
+    if text.isdigit() and text.isascii() or text in ("@", "*", "#", "?", "$", "!", "-"):
+        return True
+    base, bracket, rest = text.partition("[")
+    return _is_name(base) and (not bracket or len(rest) > 1 and rest[-1] == "]")

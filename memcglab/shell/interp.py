@@ -18,6 +18,7 @@ import posixpath
 import random
 
 from . import builtins, pattern
+from .assoc import CONVERTED_BUCKETS, Assoc
 from .commands import Context, UsageError, WriteError, find_command
 from .conditions import CondError, eval_cond
 from .expand import ArrayArg, Expander, ExpansionError
@@ -139,7 +140,7 @@ class Process(Expander):
         self.pid = pid
         self.shell_pid = pid  # $$: a subshell keeps its parent's
         self.vars: dict[str, str] = {}
-        self.arrays: dict[str, dict[int, str]] = {}  # indexed arrays (not also in vars)
+        self.arrays: dict = {}  # name -> {index: value} or an Assoc (not also in vars)
         self.exported: set[str] = set()
         self.readonly: set[str] = set()
         self.funcs: dict[str, FuncDef] = {}
@@ -166,7 +167,7 @@ class Process(Expander):
         child = self.exec_fork(pid)
         child.vars = dict(self.vars)
         if self.arrays:
-            child.arrays = {name: dict(array) for name, array in self.arrays.items()}
+            child.arrays = {name: array.copy() for name, array in self.arrays.items()}
         child.exported = set(self.exported)
         child.funcs = dict(self.funcs)
         child.positional = list(self.positional)
@@ -190,7 +191,8 @@ class Process(Expander):
         if name in self.readonly:
             raise ExpansionError(f"{name}: readonly variable")
         if self.arrays and name in self.arrays:
-            self.arrays[name][0] = value  # a=x on an array sets a[0]
+            array = self.arrays[name]
+            array["0" if type(array) is Assoc else 0] = value  # a=x on an array sets a[0]
             return
         self.vars[name] = value
         if name == "PWD":
@@ -207,22 +209,23 @@ class Process(Expander):
         frame = self.locals[-1]
         if name not in frame:
             array = self.arrays.get(name)
-            # a saved array is a dict, a scalar a str
-            frame[name] = self.vars.get(name, UNSET) if array is None else dict(array)
+            # a saved array is a dict or an Assoc, a scalar a str
+            frame[name] = self.vars.get(name, UNSET) if array is None else array.copy()
 
     def restore_var(self, name: str, old) -> None:
         """Put back a variable saved by ``make_local`` (or UNSET: remove it)."""
         self.vars.pop(name, None)
         self.arrays.pop(name, None)
-        if type(old) is dict:
-            self.arrays[name] = dict(old)
+        if type(old) is dict or type(old) is Assoc:
+            self.arrays[name] = old.copy()
         elif old is not UNSET:
             self.vars[name] = old
 
     # ---- arrays ------------------------------------------------------------
 
-    def array_for_update(self, name: str) -> dict[int, str]:
-        """``name``'s array, made one if needed (a scalar becomes element 0)."""
+    def array_for_update(self, name: str):
+        """``name``'s array, made one if needed (a scalar becomes element 0): an
+        indexed array's dict, or an Assoc."""
         if name in self.readonly:
             raise ExpansionError(f"{name}: readonly variable")
         array = self.arrays.get(name)
@@ -231,8 +234,39 @@ class Process(Expander):
             array = self.arrays[name] = {} if value is None else {0: value}
         return array
 
+    def declare_assoc(self, name: str, local: bool = False) -> None:
+        """``declare -A name``: a new associative array, or a scalar turned into one
+        (its value as key 0); an associative array stays as it is. ``local``: a
+        new one in any case (the old value was saved by ``make_local``)."""
+        array = self.arrays.get(name)
+        if local and type(array) is not Assoc:
+            self.vars.pop(name, None)
+            self.arrays[name] = Assoc()
+            return
+        if type(array) is Assoc:
+            return
+        if array is not None:
+            raise ExpansionError(f"{name}: cannot convert indexed to associative array")
+        if name in self.readonly:
+            raise ExpansionError(f"{name}: readonly variable")
+        value = self.vars.pop(name, None)
+        if value is None:
+            self.arrays[name] = Assoc()
+        else:
+            self.arrays[name] = assoc = Assoc(CONVERTED_BUCKETS)
+            assoc["0"] = value
+
     def assign_element(self, name: str, index, value: str, append: bool = False) -> None:
         """``name[index]=value`` (``+=``: append to the element); index is an Arith."""
+        array = self.arrays.get(name)
+        if type(array) is Assoc:
+            key = self.assoc_key(index)
+            if not key:
+                raise ExpansionError(f"{name}[{index.text}]: bad array subscript")
+            if name in self.readonly:
+                raise ExpansionError(f"{name}: readonly variable")
+            array[key] = (array.get(key) or "") + value if append else value
+            return
         if not index.text.strip():
             raise ExpansionError(f"{name}[{index.text}]: bad array subscript")
         i = self.subscript(index)
@@ -244,9 +278,14 @@ class Process(Expander):
         array[i] = array.get(i, "") + value if append else value
 
     def assign_array(self, name: str, items: list, append: bool) -> None:
-        """``name=(...)`` or ``name+=(...)``; items are (index or None, value)."""
+        """``name=(...)`` or ``name+=(...)``; items are (subscript or None, value),
+        a subscript an Arith, evaluated here as bash does, after the values were
+        expanded (and as a key if ``name`` is an associative array)."""
         if name.endswith("]"):
             raise ExpansionError(f"{name}: cannot assign list to array member")
+        if type(self.arrays.get(name)) is Assoc:
+            self._assign_assoc(name, items, append)
+            return
         array = self.array_for_update(name)
         if not append:
             array.clear()
@@ -254,27 +293,61 @@ class Process(Expander):
         for i, value in items:
             if i is None:
                 i = nxt
-            elif i < 0:
-                raise ExpansionError(f"[{i}]={value}: bad array subscript")
+            else:
+                i = self.subscript(i)
+                if i < 0:
+                    raise ExpansionError(f"[{i}]={value}: bad array subscript")
             array[i] = value
             nxt = i + 1
 
+    def _assign_assoc(self, name: str, items: list, append: bool) -> None:
+        """``m=([key]=value ...)``, or ``m=(key value ...)`` when the first word has
+        no subscript (bash 5.1 on); a bad element is reported and skipped."""
+        if name in self.readonly:
+            raise ExpansionError(f"{name}: readonly variable")
+        array = self.arrays[name]
+        if not append:
+            array = self.arrays[name] = array.emptied()
+        if items and items[0][0] is None:  # key value pairs; a lone key gets ""
+            words = [value if index is None else f"[{index.text}]={value}"
+                     for index, value in items]
+            for i in range(0, len(words), 2):
+                if not words[i]:
+                    self.error(f"{name}: bad array subscript")
+                    continue
+                array[words[i]] = words[i + 1] if i + 1 < len(words) else ""
+            return
+        for index, value in items:
+            if index is None:
+                self.error(f"{name}: '{value}': must use subscript when assigning "
+                           "associative array")
+                continue
+            key = self.assoc_key(index)
+            if not key:
+                self.error(f"[{index.text}]={value}: bad array subscript")
+                continue
+            array[key] = value
+
     def array_items_of(self, node: ArrayAssign) -> list[tuple]:
-        """Expand an array list: a plain word may give many elements, ``[i]=w`` one."""
+        """Expand an array list: a plain word may give many elements, ``[i]=w`` one;
+        subscripts are left for ``assign_array``."""
         items: list = []
         for index, word in node.items:
             if index is None:
                 items.extend((None, value) for value in self.expand_words([word]))
             else:
-                items.append((self.subscript(index), self.expand_word(word)))
+                items.append((index, self.expand_word(word)))
         return items
 
     def unset_element(self, name: str, index) -> None:
         """``unset 'name[index]'``; index is an Arith."""
         if name in self.readonly:
             raise ExpansionError(f"{name}: cannot unset: readonly variable")
-        i = self.subscript(index)
         array = self.arrays.get(name)
+        if type(array) is Assoc:
+            array.pop(self.assoc_key(index))
+            return
+        i = self.subscript(index)
         if i < 0 and array:
             i += max(array) + 1
         if i < 0:

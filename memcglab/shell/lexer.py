@@ -360,15 +360,13 @@ class Lexer:
             index, end = self._read_subscript(end)
         self.pos = end
         if length:
-            if index is not None and not src.startswith("}", end):
+            if index is not None and (not src.startswith("}", end) or name[0] == "!"):
                 raise self._bad_substitution(start)
             self._expect_close_brace()
             return Param(name, "len", index=index)
         if src.startswith("}", end):
             self.pos = end + 1
-            if name.startswith("!") and index is not None:
-                if index not in ("@", "*"):
-                    raise self._bad_substitution(start)  # ${!a[i]}: not supported
+            if name.startswith("!") and index in ("@", "*"):
                 return Param(name[1:], "keys", index=index)
             return Param(name, index=index)
         for op in (":-", ":=", ":+", ":?", "-", "=", "+", "?", "%%", "%", "##", "#",
@@ -379,7 +377,7 @@ class Lexer:
             if index is not None:
                 raise self._bad_substitution(start)
             raise ParseError(self.line, None, "bad substitution")
-        if index is not None and name.startswith("!"):
+        if index in ("@", "*") and name.startswith("!"):
             raise self._bad_substitution(start)
         self.pos = end + len(op)
         if op in ("//", "/#", "/%", "/"):
@@ -409,6 +407,9 @@ class Lexer:
         end = pos + 1
         while end < len(src):
             c = src[end]
+            if c == "\\" or c in "'\"":  # a quoted ] does not close (m["a]b"])
+                end = skip_quoted(src, end)
+                continue
             if c == "[":
                 depth += 1
             elif c == "]":
@@ -600,3 +601,15 @@ def _find_arith_end(src: str, pos: int) -> int:
             depth -= 1
         pos += 1
     return -1
+
+
+def skip_quoted(src: str, pos: int) -> int:
+    """The index after the backslash pair or quoted string starting at ``pos``
+    (the end of ``src`` if it is not closed)."""
+    c = src[pos]
+    if c == "\\":
+        return pos + 2
+    end = pos + 1
+    while end < len(src) and src[end] != c:
+        end += 2 if c == '"' and src[end] == "\\" else 1
+    return end + 1

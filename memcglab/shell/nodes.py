@@ -59,7 +59,9 @@ class Param(Node):
     """``$name`` or ``${name OP arg}``; ``op`` is None for a plain reference.
 
     ``index`` is set for an array reference ``${name[...]}``: ``"@"`` or
-    ``"*"`` for all elements, else the subscript as an Arith node.
+    ``"*"`` for all elements, else the subscript as an Arith node (for an
+    associative array it is expanded as a key instead). ``${!a[i]}`` has the
+    name ``!a``: the element names the parameter.
     """
 
     __slots__ = ("name", "op", "arg", "arg2", "index")
@@ -84,12 +86,13 @@ class CmdSub(Node):
 class Arith(Node):
     """``$((...))``: ``text`` is evaluated after its own $-expansions."""
 
-    __slots__ = ("text", "line", "word")
+    __slots__ = ("text", "line", "word", "key")
 
     def __init__(self, text: str, line: int):
         self.text = text
         self.line = line
         self.word = None  # the text parsed as a word, when it needs expanding
+        self.key = None  # a subscript's text parsed as an associative array's key
 
 
 GLOB_OR_BRACE = frozenset("*?[{")  # characters that keep unquoted text from being literal

@@ -10,7 +10,7 @@ the sh-parsing libraries parse whole files and report their own errors), so
 
 from __future__ import annotations
 
-from .lexer import REDIR_OPS, Lexer, ParseError, Token
+from .lexer import REDIR_OPS, Lexer, ParseError, Token, skip_quoted
 from .nodes import (
     AndOr,
     Arith,
@@ -48,15 +48,22 @@ def _is_name(text: str) -> bool:
 
 
 def _closing_bracket(text: str, pos: int) -> int:
-    """Index of the ``]`` matching the ``[`` at ``pos``, or -1."""
+    """Index of the ``]`` matching the ``[`` at ``pos``, or -1; a quoted or
+    backslash-escaped ``]`` does not count (``m["a]b"]=1``)."""
     depth = 0
-    for i in range(pos, len(text)):
-        if text[i] == "[":
+    i = pos
+    while i < len(text):
+        c = text[i]
+        if c == "\\" or c in "'\"":
+            i = skip_quoted(text, i)
+            continue
+        if c == "[":
             depth += 1
-        elif text[i] == "]":
+        elif c == "]":
             depth -= 1
             if depth == 0:
                 return i
+        i += 1
     return -1
 
 

@@ -82,7 +82,7 @@ def test_deep_recursion_is_reported_not_raised():
 
 
 def test_malformed_array_references_are_bad_substitutions():
-    for ref in ("${a[}", "${a[]}", "${a[@]x}", "${#a[@]:1}", "${!a[1]}"):
+    for ref in ("${a[}", "${a[]}", "${a[@]x}", "${#a[@]:1}", "${#!a[1]}"):
         result = run(f"echo start\necho {ref}\necho after")
         assert result.out == "start\n"
         assert result.err == f"script.sh: line 2: {ref}: bad substitution\n"
@@ -109,13 +109,49 @@ def test_bad_array_subscripts_name_the_script_and_line():
     ]
 
 
-def test_associative_arrays_are_refused_clearly():
-    result = run("declare -A m\necho $?\nf() { local -A n; }\nf\necho $?")
-    assert result.out == "2\n2\n"
+def test_associative_array_conversions_are_refused_as_in_bash():
+    result = run("a=(1); declare -A a\necho $?\ndeclare -A m; declare -a m\necho $?\n"
+                 "declare -A m=([x]=1); declare -a m=(1 2)\necho $? ${!m[@]}\n"
+                 "echo x | read -a m\necho $?\nmapfile m < /dev/null\necho $?")
+    assert result.out == "1\n1\n1 x\n1\n1\n"
     assert result.err.splitlines() == [
-        "script.sh: line 1: declare: -A: associative arrays are not supported by this shell",
-        "script.sh: line 3: local: -A: associative arrays are not supported by this shell",
+        "script.sh: line 1: declare: a: cannot convert indexed to associative array",
+        "script.sh: line 3: declare: m: cannot convert associative to indexed array",
+        "script.sh: line 5: m: cannot convert associative to indexed array",
+        "script.sh: line 7: read: m: not an indexed array",
+        "script.sh: line 9: mapfile: m: not an indexed array",
     ]
+
+
+def test_mapfile_callbacks_are_refused_clearly():
+    result = run("mapfile -C f a < /dev/null\necho $?")
+    assert result.out == "2\n"
+    assert result.err == \
+        "script.sh: line 1: mapfile: -C: callbacks are not supported by this shell\n"
+
+
+def test_associative_arrays_list_in_bash_hash_order():
+    # bash lists bucket by bucket (FNV-1 hash, 1024 buckets), newest first in a
+    # bucket; the table grows to 4096 buckets at its 2049th key
+    from memcglab.shell.assoc import Assoc, bash_hash
+
+    assert bash_hash("") == 2166136261
+    m = Assoc()
+    for key in ("a", "b", "c"):
+        m[key] = "1"
+    assert m.keys() == ["c", "b", "a"]
+    m["b"] = "2"  # a new value keeps its place
+    m.pop("a")
+    m["a"] = "3"
+    assert m.items() == [("c", "1"), ("b", "2"), ("a", "3")]
+    big = Assoc()
+    for i in range(1, 2050):
+        big[str(i)] = "x"
+    assert big.nbuckets == 4096 and len(big) == 2049
+    assert big.keys()[:8] == ["818", "819", "814", "815", "816", "817", "810", "811"]
+    copy = big.copy()
+    copy["new"] = "y"
+    assert "new" not in big and copy.keys() != big.keys()
 
 
 def test_array_errors_under_nounset():
