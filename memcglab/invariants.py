@@ -415,6 +415,12 @@ class _Checker:
         for t in m.tasks.values():
             for owner, size in t.slab:
                 self._slab_owner(owner, size, t)
+        # 5.9+: each memcg's own per-cpu data (and 6.12+ structures), charged to its parent.
+        for memcg in self.ctl.memcgs:
+            for objcg, item, size in memcg.alloc_charges:
+                self._slab_owner(objcg, size, memcg)
+                if item == "percpu":
+                    self.stats["percpu"] += size
         # <= 5.8: per-memcg slab caches; their pages are charged to (and pin) the memcg.
         self.slab_pages: Counter[int] = Counter()
         for memcg in self.ctl.memcgs:
@@ -688,7 +694,7 @@ class _Checker:
             if total[name] != lru_pages[i] * PAGE_SIZE:
                 _fail(f"hierarchical {name} = LRU sizes", self.ctl.root,
                       f"stat={total[name]} lru={lru_pages[i] * PAGE_SIZE}")
-        for name in ("anon", "file", "shmem", "kernel_stack", "pagetables", "swap"):
+        for name in ("anon", "file", "shmem", "kernel_stack", "pagetables", "swap", "percpu"):
             if total[name] != self.stats[name]:
                 _fail(f"hierarchical {name} = what the folios and records say", self.ctl.root,
                       f"stat={total[name]} expected={self.stats[name]}")

@@ -20,6 +20,7 @@ per-cpu state (stocks), ``ctl.cpu`` names the CPU the acting task runs on.
 
 from __future__ import annotations
 
+import errno
 import heapq
 import random
 from collections import Counter
@@ -61,6 +62,7 @@ MAX_RECLAIM_RETRIES = 16
 # per-cpu vmstats (which show in /proc/meminfo Percpu).
 MEMCG_FIXED_BYTES = 8192 + 4096  # struct mem_cgroup + struct cgroup
 MEMCG_PER_NODE_BYTES = 2048  # mem_cgroup_per_node (lruvec, stats)
+PCPU_MIN_ALLOC_SIZE = 4
 MEMCG_PER_CPU_BYTES = 1984  # measured: Percpu grows 3967 B per memcg on a 2-CPU 6.1 guest
 
 
@@ -125,6 +127,9 @@ class MemCgroup:
         self.kmem_limited = False
         # v1 slab in per-memcg caches (<= 5.8): bytes in use per cache.
         self.memcg_caches: Counter[str] = Counter()
+        # What this memcg's own per-cpu data and accounted structures are charged
+        # through (the parent's objcg at allocation; 5.9+), until it is freed.
+        self.alloc_charges: list[tuple[ObjCgroup, str, int]] = []
 
     def __repr__(self) -> str:
         state = "online" if self.css.online else ("freed" if self.css.freed else "dying")
@@ -158,6 +163,13 @@ class ObjStock:
     def __init__(self) -> None:
         self.objcg: ObjCgroup | None = None
         self.nr_bytes = 0
+
+
+def pcpu_obj_full_size(size: int, nr_possible_cpus: int, objcg_extra: bool) -> int:
+    """What a percpu allocation of ``size`` bytes per CPU charges (mm/percpu-internal.h):
+    every possible CPU's copy, plus (5.17+) an objcg pointer per 4-byte unit."""
+    extra = size // PCPU_MIN_ALLOC_SIZE * 8 if objcg_extra else 0
+    return size * nr_possible_cpus + extra
 
 
 class MemcgController(Subsystem):
@@ -201,11 +213,47 @@ class MemcgController(Subsystem):
         parent = css.parent.priv if css.parent is not None else None
         memcg = MemCgroup(self, css, parent)
         memcg.id = self._alloc_id()
+        if parent is not None and self.profile.percpu_accounted:
+            try:
+                self._charge_memcg_alloc(memcg, parent)
+            except CgroupError:
+                self._release_id(memcg)
+                raise
         css.priv = memcg
         self.memcgs[memcg] = None
         self._account_memcg_struct(1)
         if parent is None:
             self.root = memcg
+
+    def _charge_memcg_alloc(self, memcg: MemCgroup, parent: MemCgroup) -> None:
+        """mem_cgroup_alloc() runs under set_active_memcg(parent) (5.9+): the new
+        memcg's per-cpu stats (pcpu_memcg_post_alloc_hook(), memory.stat percpu)
+        and, on 6.12+, its GFP_KERNEL_ACCOUNT structures (slab) are charged to
+        the parent's objcg. They stay charged, and follow that objcg when it is
+        reparented, until the memcg is freed: a dying child costs its parent.
+        A child of the root charges nothing (the root has no objcg to charge)."""
+        objcg = self.current_obj_cgroup(parent)
+        if objcg is None or not parent.kmem_active:
+            return
+        p = self.profile
+        percpu = pcpu_obj_full_size(p.memcg_percpu_size, self.nr_cpus, p.percpu_objcg_extra)
+        for item, size in (("percpu", percpu), ("slab_unreclaimable", p.memcg_struct_slab_charge)):
+            if not size:
+                continue
+            if not self.obj_cgroup_charge(objcg, size):
+                self._uncharge_memcg_alloc(memcg)
+                raise CgroupError(errno.ENOMEM, "cannot charge the new memcg to its parent")
+            obj_cgroup_get(objcg)
+            self.mod_memcg_state(objcg.memcg, item, size)
+            memcg.alloc_charges.append((objcg, item, size))
+
+    def _uncharge_memcg_alloc(self, memcg: MemCgroup) -> None:
+        """__mem_cgroup_free(): give back what _charge_memcg_alloc() charged."""
+        for objcg, item, size in memcg.alloc_charges:
+            self.mod_memcg_state(objcg.memcg, item, -size)
+            self.obj_cgroup_uncharge(objcg, size)
+            obj_cgroup_put(objcg)
+        memcg.alloc_charges.clear()
 
     def _alloc_id(self) -> int:
         # idr_alloc()/xa_alloc() hand out the lowest free ID in 1..65535.
@@ -272,6 +320,7 @@ class MemcgController(Subsystem):
             if pn.orig_objcg is not None:
                 obj_cgroup_put(pn.orig_objcg)
                 pn.orig_objcg = None
+        self._uncharge_memcg_alloc(memcg)
         del self.memcgs[memcg]
         self._account_memcg_struct(-1)
 

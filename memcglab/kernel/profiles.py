@@ -59,8 +59,20 @@ class KernelProfile:
     failcnt_memory_only: bool = False
     # 4.19/4.20 (Roman Gushchin): reclaim scrapes offline memcgs' last pages.
     scrape_offline: bool = True
-    # 5.9: percpu memory accounted (objcg).
+    # 5.9: percpu memory accounted (objcg), and a new memcg's per-cpu stats are
+    # charged to its parent (mem_cgroup_css_alloc() under set_active_memcg(parent)).
     percpu_accounted: bool = True
+    # Bytes per CPU of a new memcg's per-cpu data (charged to the parent through
+    # pcpu_obj_full_size()): 1784 on 6.1, from 7136 B per memcg charged on a 2-CPU
+    # guest (docs/measurements/memcg-alloc-charge/).
+    memcg_percpu_size: int = 1784
+    # 5.17: percpu charges include an objcg pointer per 4-byte unit
+    # (pcpu_obj_full_size(), mm/percpu-internal.h).
+    percpu_objcg_extra: bool = True
+    # Bytes of the new memcg's accounted slab (struct memcg_vmstats, per-node
+    # lruvec_stats, kzalloc'ed GFP_KERNEL_ACCOUNT) charged to the parent:
+    # none on 6.1, 3080 B per memcg measured on 6.12 (6334 B of per-cpu data there).
+    memcg_struct_slab_charge: int = 0
     # memory.stat keys this kernel prints (see memcglab.fs.memstat).
     stat_generation: str = "6.1"
     notes: tuple[str, ...] = field(default=())
@@ -131,6 +143,7 @@ _add(KernelProfile(
     kmem_limit_enforced=True,
     kmem_pages_via_objcg=False,
     objcg_pins_memcg=True,
+    percpu_objcg_extra=False,
     stat_generation="5.10",
 ))
 _add(KernelProfile(
@@ -147,6 +160,8 @@ _add(KernelProfile(
     id_exhaustion_errno=errno.EBUSY,
     failcnt_memory_only=False,
     move_charge=False,
+    memcg_percpu_size=1584,  # 6334 B charged per memcg with 2 CPUs
+    memcg_struct_slab_charge=3080,
     stat_generation="6.12",
 ))
 _add(KernelProfile(
@@ -160,6 +175,8 @@ _add(KernelProfile(
     id_exhaustion_errno=errno.EBUSY,
     failcnt_memory_only=True,
     move_charge=False,
+    memcg_percpu_size=1584,  # assumed as measured on 6.12
+    memcg_struct_slab_charge=3080,
     stat_generation="7.1",
 ))
 

@@ -55,7 +55,11 @@ def test_kmem_basic(kernel, request):
     assert slab1 < slab0 / 2 and current < slab0 / 2
 
 
-def test_kmem_memcg_deletion(kernel):
+def test_kmem_memcg_deletion(kernel, request):
+    xfail_on(request, ("7.1",), "predicted for the real kernel too: 7.1's seven-slot per-cpu "
+             "stock keeps the parent's surplus (from charging each child's per-cpu data to "
+             "it) beside the last child's, so current exceeds the stat sum by more than the "
+             "test's 64 pages per CPU")
     h = Harness(kernel)
     parent = "kmem_memcg_deletion_test"
     h.cg_create(parent)
@@ -106,9 +110,7 @@ def test_kmem_dead_cgroups(kernel):
     assert dead == 0
 
 
-def test_percpu_basic(kernel, request):
-    xfail_on(request, ALL, "a memcg's per-cpu data is counted in /proc/meminfo Percpu but "
-             "not charged to the parent memcg (no memory.stat percpu charge)")
+def test_percpu_basic(kernel):
     h = Harness(kernel)
     parent = "percpu_basic_test"
     h.cg_create(parent)
