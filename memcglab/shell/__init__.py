@@ -114,6 +114,8 @@ class Shell:
             except Aborted as e:
                 status = e.status
             proc.status = status
+        # the shell's own end closes the pipes of its >(...) process substitutions
+        proc.finish_procsubs()
         return status
 
 

@@ -400,7 +400,7 @@ def _read_line(proc, delim: str, limit: int | None, fd: int = 0) -> tuple[str, b
 
 def b_read(proc, argv):
     args = argv[1:]
-    raw, delim, limit, array = False, "\n", None, None
+    raw, delim, limit, array, fd = False, "\n", None, None, 0
     while args and args[0].startswith("-") and len(args[0]) > 1:
         opt = args.pop(0)
         if opt == "--":
@@ -410,7 +410,7 @@ def b_read(proc, argv):
                 raw = True
             elif letter == "s":
                 continue
-            elif letter in "pdnNta":
+            elif letter in "pdnNtau":
                 value = opt[i + 1:] or (args.pop(0) if args else "")
                 if letter == "p":
                     _write(proc, "read", value, 2)
@@ -420,15 +420,19 @@ def b_read(proc, argv):
                     limit = int(value) if value.isdigit() else None
                 elif letter == "a":
                     array = value
+                elif letter == "u":
+                    fd = _read_fd(proc, value)
+                    if fd is None:
+                        return 1
                 break
             else:
                 proc.error(f"read: -{letter}: invalid option")
                 return 2
     names = args or ["REPLY"]
-    line, eof = _read_line(proc, delim, limit)
+    line, eof = _read_line(proc, delim, limit, fd)
     if not raw:
         while line.endswith("\\") and not eof:
-            more, eof = _read_line(proc, delim, limit)
+            more, eof = _read_line(proc, delim, limit, fd)
             line = line[:-1] + more
         line = "".join(c if c != "\\" else "" for c in line.replace("\\\\", "\0")).replace(
             "\0", "\\")
@@ -447,6 +451,18 @@ def b_read(proc, argv):
             value, rest = _split_first(rest, ifs, white)
         proc.setvar(name, value)
     return 1 if eof else 0
+
+
+def _read_fd(proc, text: str) -> int | None:
+    """``read -u FD``: the descriptor, or None after bash's message."""
+    if not (text.isdigit() and text.isascii()):
+        proc.error(f"read: {text}: invalid file descriptor specification")
+        return None
+    fd = int(text)
+    if proc.fds.get(fd, CLOSED) is CLOSED:
+        proc.error(f"read: {text}: invalid file descriptor: Bad file descriptor")
+        return None
+    return fd
 
 
 def _read_array(proc, name: str, line: str, ifs: str, white: str) -> int:
@@ -578,13 +594,12 @@ def b_source(proc, argv):
         proc.error(f"{argv[0]}: filename argument required")
         return 2
     name = argv[1]
-    system = proc.rt.system
     try:
-        f = system.open(proc.pid, proc.path(name), O_RDONLY)
+        stream = proc.open_stream(proc.path(name), O_RDONLY)
         try:
-            text = system.read(proc.pid, f).decode("utf-8", "surrogateescape")
+            text = stream.read(proc.pid).decode("utf-8", "surrogateescape")
         finally:
-            system.close(proc.pid, f)
+            stream.close(proc.pid)
     except SysError as e:
         proc.error(f"{name}: {e.strerror}")
         return 1
@@ -608,26 +623,36 @@ def b_source(proc, argv):
 
 def b_wait(proc, argv):
     status = 0
-    pids = []
+    tasks = []  # (pid, task)
     for arg in argv[1:]:
         if arg.startswith("-"):
             continue
         pid = _job_pid(proc, arg)
-        if pid is None or pid not in proc.jobs:
+        task = proc.jobs.get(pid) or _procsub_task(proc, pid)
+        if task is None:
             proc.error(f"wait: pid {arg} is not a child of this shell")
             status = 127
             continue
-        pids.append(pid)
+        tasks.append((pid, task))
     if len(argv) == 1:
-        pids = list(proc.jobs)
-    for pid in pids:
-        task = proc.jobs[pid]
+        # bash 5.1+: the jobs, and the last process substitution if it is $!
+        tasks = list(proc.jobs.items())
+        last = _procsub_task(proc, proc.last_bg)
+        if last is not None:
+            tasks.append((proc.last_bg, last))
+    for pid, task in tasks:
         while not task.done:
             yield task.exited
         status = task.status if len(argv) > 1 else 0
         if len(argv) == 1:
             proc.jobs.pop(pid, None)
     return status
+
+
+def _procsub_task(proc, pid: int | None):
+    """The task of the last process substitution, if its pid is ``pid``."""
+    last = proc.last_procsub
+    return last[1] if last is not None and last[0] == pid else None
 
 
 def _job_pid(proc, spec: str) -> int | None:

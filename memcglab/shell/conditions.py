@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import stat
 
 from . import pattern
 from .nodes import Word
@@ -183,7 +184,7 @@ class _Evaluator:
         if not path:
             return None
         try:
-            return self.proc.rt.system.stat(self.proc.pid, self.proc.path(path))
+            return self.proc.stat_path(self.proc.path(path))
         except SysError:
             return None
 
@@ -202,7 +203,9 @@ class _Evaluator:
         if st is None:
             return False
         if op == "-f":
-            return not st.is_dir
+            return not st.is_dir and not stat.S_ISFIFO(st.mode)
+        if op == "-p":
+            return stat.S_ISFIFO(st.mode)
         if op == "-d":
             return st.is_dir
         if op == "-s":

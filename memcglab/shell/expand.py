@@ -14,7 +14,7 @@ from .arith import ArithError, evaluate
 from .assoc import Assoc
 from .braces import brace_expand
 from .lexer import Lexer, ParseError
-from .nodes import DQ, Arith, CmdSub, Lit, Param, Quoted, Tilde, Word
+from .nodes import DQ, Arith, CmdSub, Lit, Param, ProcSub, Quoted, Tilde, Word
 
 DEFAULT_IFS = " \t\n"
 NEEDS_FIELDS = re.compile(r"[ \t\n*?\[]")
@@ -181,6 +181,8 @@ class Expander:
                 fields.split(self.command_substitution(part), ifs)
             elif kind is Arith:
                 fields.split(self.arith(part), ifs)
+            elif kind is ProcSub:
+                fields.quoted(self.process_substitution(part))  # /dev/fd/N: one field
         fields.end()
 
     def _expand_plain(self, word: Word) -> str | None:
@@ -273,6 +275,8 @@ class Expander:
             return self.arith(part)
         if kind is Tilde:
             return self.tilde(part)
+        if kind is ProcSub:
+            return self.process_substitution(part)
         raise TypeError(kind)
 
     def tilde(self, part: Tilde) -> str:

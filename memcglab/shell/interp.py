@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import itertools
 import posixpath
 import random
+import stat
 
 from . import builtins, pattern
 from .assoc import CONVERTED_BUCKETS, Assoc
@@ -42,6 +44,7 @@ from .nodes import (
     Subshell,
 )
 from .parser import Parser
+from .scheduler import Task
 from .streams import CLOSED, BrokenPipe, BytesInput, FileStream, PipeBuffer
 from .system import (
     O_APPEND,
@@ -51,6 +54,7 @@ from .system import (
     O_TRUNC,
     O_WRONLY,
     SIGKILL,
+    Stat,
     SysError,
 )
 
@@ -90,6 +94,33 @@ class FunctionReturn(Exception):
     def __init__(self, status: int):
         super().__init__(status)
         self.status = status
+
+
+class ProcSubst:
+    """One process substitution: /dev/fd/``fd`` names ``stream``, the read end of
+    ``<(cmd)``'s pipe or the write end of ``>(cmd)``'s, whose ``reader`` process
+    runs as ``task`` once nothing writes to it. ``owner`` is the pid that made it."""
+
+    __slots__ = ("fd", "stream", "owner", "reader", "task")
+
+    def __init__(self, fd: int, stream, owner: int, reader=None, task=None):
+        self.fd = fd
+        self.stream = stream
+        self.owner = owner
+        self.reader = reader
+        self.task = task
+
+
+def fd_path_number(path: str) -> int | None:
+    """N for a path naming descriptor N (/dev/fd/N, /dev/stdin, ...), else None."""
+    if path[:8] == "/dev/fd/":
+        number = path[8:]
+        return int(number) if number.isdigit() and number.isascii() else None
+    return DEV_STD_FDS.get(path)
+
+
+DEV_STD_FDS = {"/dev/stdin": 0, "/dev/stdout": 1, "/dev/stderr": 2}
+PIPE_STAT = Stat(is_dir=False, size=0, mode=stat.S_IFIFO | 0o600)
 
 
 class Options:
@@ -161,6 +192,11 @@ class Process(Expander):
         self.cmdsub_status: int | None = None
         self.sourcing = 0
         self.exit_trap: str | None = None  # `trap ACTION EXIT`; subshells start without one
+        # process substitutions (see process_substitution); tuples, as an exec_fork
+        # child shares them with its parent and must not change the parent's
+        self.procsubs: tuple = ()  # the ones whose /dev/fd/N name is open
+        self.procsub_readers: tuple = ()  # >(...) readers waiting for their writers
+        self.last_procsub = None  # (pid, Task) of the last one, for `wait $!`
 
     def fork(self, pid: int) -> Process:
         """The state of a child process: a copy of this one's."""
@@ -175,6 +211,8 @@ class Process(Expander):
         child.fds = dict(self.fds)
         child.jobs = {}
         child.locals = [dict(f) for f in self.locals]
+        child.procsub_readers = ()  # the parent starts its >(...) readers
+        child.last_procsub = None
         return child
 
     def exec_fork(self, pid: int) -> Process:
@@ -363,6 +401,47 @@ class Process(Expander):
             env.update(extra)
         return env
 
+    def open_stream(self, path: str, flags: int, fds: dict | None = None):
+        """open(2) on an absolute path, as a Stream (``close()`` it when done).
+
+        /dev/fd/N (and /dev/stdin, /dev/stdout, /dev/stderr) are resolved here, by
+        the process's descriptors in ``fds`` (default: its own), as Linux's
+        /proc/self/fd links do: the pipe itself, a file opened again by its path,
+        ENOENT for a descriptor that is not open. The simulated /dev has no fd
+        directory, and the shell's pipes are not System files."""
+        system = self.rt.system
+        if path[:5] == "/dev/":
+            number = fd_path_number(path)
+            if number is not None:
+                stream = self.fd_stream(number, fds if fds is not None else self.fds)
+                if type(stream) is not FileStream:
+                    return stream
+                path = stream.file.path
+        return FileStream(system, system.open(self.pid, path, flags))
+
+    def stat_path(self, path: str) -> Stat:
+        """stat(2) on an absolute path, /dev/fd/N resolved as ``open_stream`` does
+        (a pipe has S_IFIFO in its mode)."""
+        if path[:5] == "/dev/":
+            number = fd_path_number(path)
+            if number is not None:
+                stream = self.fd_stream(number, self.fds)
+                if type(stream) is not FileStream:
+                    return PIPE_STAT
+                path = stream.file.path
+        return self.rt.system.stat(self.pid, path)
+
+    def fd_stream(self, number: int, fds: dict):
+        """What descriptor ``number`` refers to (a process substitution's pipe
+        included); SysError(ENOENT) if it is not open."""
+        for r in self.procsubs:
+            if r.fd == number:
+                return r.stream
+        stream = fds.get(number)
+        if stream is None or stream is CLOSED:
+            raise SysError(errno.ENOENT)
+        return stream
+
     def path(self, name: str) -> str:
         """An absolute, normalised path for ``name`` relative to the cwd."""
         # most names need no normalising (no ".", ".." or "//"); slices rather
@@ -444,10 +523,13 @@ class Process(Expander):
         status = 0
         for and_or, background in node.items:
             self.errexit_skip = False
+            mark = len(self.procsubs)
             if background:
                 status = self.start_job(and_or)
             else:
                 status = yield from EXEC[type(and_or)](self, and_or)
+            if len(self.procsubs) > mark or self.procsub_readers:
+                self.close_procsubs(mark)  # (made by a compound command's words)
             self.status = status
             if status and self.opts.errexit and not self.errexit_skip \
                     and not self.errexit_guard:
@@ -552,6 +634,8 @@ class Process(Expander):
             status = 141
         except Aborted as e:
             status = e.status
+        if self.procsubs or self.procsub_readers:
+            self.finish_procsubs()
         # it may have been killed meanwhile; not contextlib.suppress, which costs
         # more than a try on this path taken by every command
         try:  # noqa: SIM105
@@ -634,6 +718,80 @@ class Process(Expander):
             raise Aborted(self.rt.aborted)
         return bytes(out.buf).decode("utf-8", "surrogateescape").rstrip("\n")
 
+    # ---- process substitution ------------------------------------------------
+
+    def process_substitution(self, part) -> str:
+        """``<(cmd)`` / ``>(cmd)``: fork ``cmd`` as a subshell on a pipe and expand to
+        the /dev/fd/N name of the pipe's other end; $! is the child's pid.
+
+        Pipes are buffers here (see streams), so a writer runs before its reader:
+        for ``<(cmd)`` the child runs to its end now and the command that uses the
+        word reads what it wrote; for ``>(cmd)`` the child is forked now (as bash
+        does: it is charged and numbered now) and starts reading once the command
+        that writes to it has ended (see ``close_procsubs``)."""
+        fd = self._free_procsub_fd()
+        child_pid = self.fork_task()
+        if child_pid is None:
+            return ""
+        child = self.fork(child_pid)
+        sched = self.rt.sched
+        pipe = PipeBuffer()
+        body = child.process_main(child.child_body(part.body))
+        if part.op == "<":
+            child.fds[1] = pipe
+            status = self.run_sync(body, child_pid)
+            if self.rt.aborted is not None:
+                raise Aborted(self.rt.aborted)
+            task = Task(None, child_pid, sched)
+            sched.finish(task, status)
+            record = ProcSubst(fd, BytesInput(bytes(pipe.buf)), self.pid)
+        else:
+            task = Task(body, child_pid, sched)  # started by _start_reader
+            self.watch(task)  # (killed before it starts: it never runs)
+            record = ProcSubst(fd, pipe, self.pid, child, task)
+        self.procsubs += (record,)
+        self.last_bg = child_pid
+        self.last_procsub = (child_pid, task)
+        return f"/dev/fd/{fd}"
+
+    def _free_procsub_fd(self) -> int:
+        """The descriptor bash would pick: the highest free one from 63 down."""
+        used = {r.fd for r in self.procsubs}
+        return next(fd for fd in itertools.chain(range(63, 9, -1), itertools.count(64))
+                    if fd not in used and fd not in self.fds)
+
+    def close_procsubs(self, mark: int) -> None:
+        """A command ended: the /dev/fd/N names of the process substitutions made
+        while it ran (those past ``mark``) close, as bash closes them when a
+        command ends, and ``>(...)`` readers that nothing writes to any more start.
+        (So a function's argument, or a for loop's word, stays open for the
+        commands in it.)"""
+        if len(self.procsubs) > mark:
+            closing = self.procsubs[mark:]
+            self.procsubs = self.procsubs[:mark]
+            self.procsub_readers += tuple(r for r in closing if r.reader is not None)
+        if self.procsub_readers:
+            self.start_procsub_readers(self.fds)
+
+    def finish_procsubs(self) -> None:
+        """This process ends: every pipe it wrote to is closed, so all readers start."""
+        self.close_procsubs(0)
+        self.start_procsub_readers({})
+
+    def start_procsub_readers(self, open_fds: dict) -> None:
+        """Start the readers whose pipe is not still one of ``open_fds`` (after
+        ``exec >(cmd)`` the process writes to it until it ends)."""
+        waiting = []
+        for r in self.procsub_readers:
+            if r.owner != self.pid:
+                continue  # shared with a parent by exec_fork: the parent starts it
+            if any(stream is r.stream for stream in open_fds.values()):
+                waiting.append(r)
+            else:
+                r.reader.fds[0] = BytesInput(bytes(r.stream.buf))
+                self.rt.sched.step(r.task)
+        self.procsub_readers = tuple(waiting)
+
     # ---- simple commands -------------------------------------------------------
 
     def exec_simple(self, node: Simple, in_place: bool = False):
@@ -642,18 +800,23 @@ class Process(Expander):
         if rt.steps > rt.max_steps or rt.aborted is not None:
             self.check_limits()
         self.lineno = node.line
+        mark = len(self.procsubs)
         try:
-            if node.arrays:
-                argv = self.expand_declaration(node.words)
-            else:
-                argv = self.expand_words(node.words) if node.words else None
-        except ExpansionError as e:
-            return self.expansion_failed(e)
-        if not argv:
-            return self.assign_only(node)
-        if self.opts.xtrace:
-            self.write_err("+ " + " ".join(argv) + "\n")
-        return (yield from self.run_command(argv, node, in_place))
+            try:
+                if node.arrays:
+                    argv = self.expand_declaration(node.words)
+                else:
+                    argv = self.expand_words(node.words) if node.words else None
+            except ExpansionError as e:
+                return self.expansion_failed(e)
+            if not argv:
+                return self.assign_only(node)
+            if self.opts.xtrace:
+                self.write_err("+ " + " ".join(argv) + "\n")
+            return (yield from self.run_command(argv, node, in_place))
+        finally:
+            if len(self.procsubs) > mark or self.procsub_readers:
+                self.close_procsubs(mark)
 
     def run_argv(self, argv: list[str], skip_functions: bool = False, in_place: bool = False):
         """Run an already expanded command line (``command``, ``exec``, ``xargs``)."""
@@ -881,7 +1044,11 @@ class Process(Expander):
                     target = r.target.literal
                     if target is None:
                         target = self.redir_target(r)
-                    f = system.open(pid, self.path(target), flags)
+                    path = self.path(target)
+                    if path[:5] == "/dev/":
+                        fds[fd] = self._open_redir_stream(path, flags, fds, opened)
+                        continue
+                    f = system.open(pid, path, flags)
                     opened.append(f)
                     fds[fd] = FileStream(system, f)
                     continue
@@ -905,9 +1072,7 @@ class Process(Expander):
                         return None
                     continue
                 flags = REDIR_FLAGS.get(op, O_WRONLY | O_CREAT | O_TRUNC)
-                f = system.open(pid, self.path(target), flags)
-                opened.append(f)
-                stream = FileStream(system, f)
+                stream = self._open_redir_stream(self.path(target), flags, fds, opened)
                 if op in ("&>", "&>>") or (op == ">&" and r.fd is None):
                     fds[1] = fds[2] = stream
                 else:
@@ -923,6 +1088,14 @@ class Process(Expander):
                     raise ShellExit(e.status) from None
                 return None
         return fds, opened
+
+    def _open_redir_stream(self, path: str, flags: int, fds: dict, opened: list):
+        """Open a redirection's file (``fds``: the table being built, for /dev/fd/N);
+        a file it opened goes on ``opened``."""
+        stream = self.open_stream(path, flags, fds)
+        if type(stream) is FileStream:
+            opened.append(stream.file)
+        return stream
 
     def _target_text(self, r) -> str:
         try:
@@ -957,6 +1130,7 @@ class Process(Expander):
     def with_redirs(self, redirs: list, run, arg):
         if not redirs:
             return (yield from run(arg))
+        mark = len(self.procsubs)
         got = self.open_redirs(redirs, self.pid)
         if got is None:
             return 1
@@ -967,6 +1141,8 @@ class Process(Expander):
         finally:
             self.fds = saved
             self.close_files(opened)
+            if len(self.procsubs) > mark or self.procsub_readers:
+                self.close_procsubs(mark)  # (done < <(cmd), } > >(cmd))
 
     # ---- compound commands -------------------------------------------------------
 

@@ -11,7 +11,7 @@ closing parenthesis can only be found by parsing the command inside.
 
 from __future__ import annotations
 
-from .nodes import DQ, Arith, CmdSub, HereDoc, Lit, Param, Quoted, Tilde, Word
+from .nodes import DQ, Arith, CmdSub, HereDoc, Lit, Param, ProcSub, Quoted, Tilde, Word
 
 
 class ParseError(Exception):
@@ -103,7 +103,7 @@ class Lexer:
             if self.pending:
                 self.read_heredocs()
             return tok
-        if c in METACHARS:
+        if c in METACHARS and not _procsub_at(src, pos):
             for op in OPERATORS:
                 if src.startswith(op, pos):
                     self.pos = pos + len(op)
@@ -114,7 +114,7 @@ class Lexer:
         end = pos
         while end < n and src[end].isdigit():
             end += 1
-        if end > pos and end < n and src[end] in "<>":
+        if end > pos and end < n and src[end] in "<>" and not _procsub_at(src, end):
             for op in OPERATORS:
                 if op in REDIR_OPS and op[0] in "<>" and src.startswith(op, end):
                     self.pos = end + len(op)
@@ -151,7 +151,12 @@ class Lexer:
             pos = self.pos
             c = src[pos]
             if (c in METACHARS and not stop) or c in stop:
-                break
+                if stop or not _procsub_at(src, pos):
+                    break
+                # <(...) and >(...) are part of the word, as in bash (a<(x)b is one word)
+                self._flush(parts, lit)
+                parts.append(self.read_procsub())
+                continue
             if c == "\\":
                 if src.startswith("\n", pos + 1):
                     self.pos += 2
@@ -454,6 +459,10 @@ class Lexer:
             c = src[self.pos]
             if c in stop and depth == 0:
                 break
+            if not in_dq and _procsub_at(src, self.pos):  # ${x:-<(cmd)}
+                self._flush(parts, lit)
+                parts.append(self.read_procsub())
+                continue
             if c == "{":
                 depth += 1
             elif c == "}":
@@ -488,6 +497,14 @@ class Lexer:
             # inside double quotes the operand is quoted too (no splitting/globbing)
             parts = [Quoted(p.text) if type(p) is Lit else p for p in parts]
         return Word(parts, src[start:self.pos])
+
+    def read_procsub(self) -> ProcSub:
+        """``<(...)`` or ``>(...)``; ``pos`` is at the ``<`` or ``>``."""
+        op = self.src[self.pos]
+        if self.subparse is None:
+            raise ParseError(self.line, "(")
+        body, self.pos, self.line = self.subparse(self.src, self.pos + 2, self.line, True)
+        return ProcSub(body, op)
 
     def read_backquote(self) -> CmdSub:
         src, n = self.src, len(self.src)
@@ -572,6 +589,11 @@ def _plain_text(parts: list) -> str:
         else:
             out.append(getattr(p, "text", ""))
     return "".join(out)
+
+
+def _procsub_at(src: str, pos: int) -> bool:
+    """Whether a process substitution (``<(`` or ``>(``) starts at ``pos``."""
+    return src[pos:pos + 1] in ("<", ">") and src.startswith("(", pos + 1)
 
 
 def _flush_quoted(parts: list, lit: list[str]) -> None:

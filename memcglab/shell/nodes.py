@@ -83,6 +83,17 @@ class CmdSub(Node):
         self.body = body
 
 
+class ProcSub(Node):
+    """``<(...)`` or ``>(...)``: ``op`` is ``"<"`` (the word names the command's
+    output) or ``">"`` (the word names its input)."""
+
+    __slots__ = ("body", "op")
+
+    def __init__(self, body, op: str):
+        self.body = body
+        self.op = op
+
+
 class Arith(Node):
     """``$((...))``: ``text`` is evaluated after its own $-expansions."""
 

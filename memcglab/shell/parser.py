@@ -144,12 +144,20 @@ class Parser:
         return CmdList(items)
 
     def _subparse(self, src: str, pos: int, line: int, closed: bool):
-        """Parse the body of ``$(...)`` (closed) or of a backquoted command."""
+        """Parse the body of ``$(...)``, ``<(...)``, ``>(...)`` (closed) or of a
+        backquoted command."""
         sub = Parser(src, pos, line)
-        body = sub.compound_list(frozenset(), allow_empty=True)
-        if closed:
-            sub.expect_op(")")
-        elif sub.peek().kind != "EOF":
+        try:
+            body = sub.compound_list(frozenset(), allow_empty=True)
+            if closed:
+                sub.expect_op(")")
+        except ParseError as e:
+            if closed and e.token is None and e.message is None:
+                # the end of the script inside the parentheses: bash's message
+                raise ParseError(e.line, None,
+                                 "unexpected EOF while looking for matching `)'") from None
+            raise
+        if not closed and sub.peek().kind != "EOF":
             raise sub.error(sub.peek())
         return body, sub.lex.pos, sub.lex.line
 

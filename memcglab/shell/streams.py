@@ -34,6 +34,9 @@ class Stream:
     def read(self, pid: int, size: int = -1) -> bytes:
         raise SysError(errno.EBADF)
 
+    def close(self, pid: int) -> None:
+        """Let go of a stream a command opened by name (only a file has anything to close)."""
+
 
 CLOSED = Stream()
 
@@ -67,6 +70,9 @@ class FileStream(Stream):
 
     def read(self, pid: int, size: int = -1) -> bytes:
         return self.system.read(pid, self.file, size)
+
+    def close(self, pid: int) -> None:
+        self.system.close(pid, self.file)
 
 
 class BytesInput(Stream):

@@ -142,3 +142,41 @@ def test_step_budget_stops_runaway_loops():
 def test_pipe_from_endless_producer_ends():
     result = run("yes | head -n 2; while true; do echo x; done | head -n 1; echo ok")
     assert result.out == "y\ny\nx\nok\n"
+
+
+def test_process_substitutions_are_forked_subshells():
+    result = run("cat <(echo $$) > out; echo $!")
+    fs = result.fs
+    forks = fs.calls("fork")
+    procsub, cat = forks[0][2], forks[1][2]
+    # forked while the words are expanded, before the command itself; $$ is the shell's
+    assert [parent for _, parent, _ in forks] == [result.pid, result.pid]
+    assert fs.files["/root/out"] == f"{result.pid}\n".encode()
+    assert result.out == f"{procsub}\n"  # $! is the substitution's pid
+    assert fs.cgroup_of(procsub) == fs.cgroup_of(result.pid)
+    assert not fs.alive(procsub) and not fs.alive(cat)
+    # the writer of <(...) has ended before cat opens the pipe (pipes are buffers)
+    exits = [pid for _, pid, _ in fs.calls("exit")]
+    assert exits == [procsub, cat]
+
+
+def test_output_process_substitution_reads_after_its_writer():
+    result = run("echo hi > >(cat > got); echo next > order; cat got")
+    fs = result.fs
+    reader = fs.calls("fork")[0][2]
+    assert result.out == "hi\n"
+    # the reader ran (and ended) when the echo's redirection was closed
+    log = fs.calls("exit", "write")
+    assert log.index(("exit", reader, 0)) < log.index(("write", result.pid, "/root/order",
+                                                       b"next\n"))
+
+
+def test_output_process_substitution_after_exec_reads_until_the_shell_ends():
+    result = run("exec > >(tr a-z A-Z)\necho one\nls /nosuch\necho two")
+    assert result.out == "ONE\nTWO\n"
+    assert result.err == "ls: cannot access '/nosuch': No such file or directory\n"
+
+
+def test_process_substitution_that_blocks_moves_the_clock():
+    result = run("cat <(sleep 5; echo late); date +%s")
+    assert result.out == "late\n5\n"

@@ -84,21 +84,19 @@ class Context:
         except SysError:
             return b""
 
+    def open(self, name: str, flags: int):
+        """Open ``name`` as a Stream (/dev/fd/N included); raises SysError."""
+        return self.proc.open_stream(self.path(name), flags)
+
     def read_file(self, name: str) -> bytes:
         """The whole content of ``name`` (``-`` is stdin); raises SysError."""
         if name == "-":
             return self.stdin()
-        f = self.system.open(self.pid, self.path(name), O_RDONLY)
+        stream = self.open(name, O_RDONLY)
         try:
-            chunks = []
-            while True:
-                self.proc.tick()
-                data = self.system.read(self.pid, f, CHUNK)
-                if not data:
-                    return b"".join(chunks)
-                chunks.append(data)
+            return self.read_stream(stream)
         finally:
-            self.system.close(self.pid, f)
+            stream.close(self.pid)
 
     def inputs(self, names: list[str]):
         """(name, bytes or None) for each input file, printing ``NAME: file: error``."""

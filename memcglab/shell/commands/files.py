@@ -19,7 +19,7 @@ def cat(ctx) -> int:
             ctx.write(ctx.stdin())
             continue
         try:
-            f = ctx.system.open(ctx.pid, ctx.path(name), O_RDONLY)
+            stream = ctx.open(name, O_RDONLY)
         except SysError as e:
             ctx.error(f"{name}: {e.strerror}")
             status = 1
@@ -27,7 +27,7 @@ def cat(ctx) -> int:
         try:
             while True:
                 ctx.proc.tick()
-                data = ctx.system.read(ctx.pid, f, CHUNK)
+                data = stream.read(ctx.pid, CHUNK)
                 if not data:
                     break
                 ctx.write(data)
@@ -35,7 +35,7 @@ def cat(ctx) -> int:
             ctx.error(f"{name}: {e.strerror}")
             status = 1
         finally:
-            ctx.system.close(ctx.pid, f)
+            stream.close(ctx.pid)
     return status
 
 
@@ -514,27 +514,27 @@ def find(ctx) -> int:
 def tee(ctx) -> int:
     opts, names = split_options(ctx.argv[1:])
     flags = O_WRONLY | O_CREAT | (O_APPEND if opts.get("a") else O_TRUNC)
-    files = []
+    files = []  # (name, stream)
     status = 0
     for name in names:
         try:
-            files.append(ctx.system.open(ctx.pid, ctx.path(name), flags))
+            files.append((name, ctx.open(name, flags)))
         except SysError as e:
             ctx.error(f"{name}: {e.strerror}")
             status = 1
     data = ctx.stdin()
     try:
-        for f, name in zip(files, names, strict=False):
+        for name, stream in files:
             try:
                 if data:
-                    ctx.system.write(ctx.pid, f, data)
+                    stream.write(ctx.pid, data)
             except SysError as e:
                 ctx.error(f"{name}: {e.strerror}")
                 status = 1
         ctx.write(data)
     finally:
-        for f in files:
-            ctx.system.close(ctx.pid, f)
+        for _, stream in files:
+            stream.close(ctx.pid)
     return status
 
 
