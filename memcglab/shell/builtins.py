@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import errno
 
+from . import varprint
 from .assoc import Assoc
 from .conditions import eval_test
 from .expand import DEFAULT_IFS, ArrayArg, ExpansionError
@@ -218,11 +219,8 @@ def b_export(proc, argv):
     while args and args[0].startswith("-"):
         unexport = unexport or "n" in args[0]
         args = args[1:]
-    if not args:
-        for name in sorted(proc.exported):
-            if name in proc.vars:
-                _write(proc, "export", f'declare -x {name}="{proc.vars[name]}"\n')
-        return 0
+    if not args:  # export, export -p: the exported variables as declare commands
+        return _declare_print(proc, "export", "x", [])
 
     def export(var, value):
         if value is not None:
@@ -237,6 +235,8 @@ def b_export(proc, argv):
 
 def b_readonly(proc, argv):
     flags = _declare_flags(argv)
+    if all(a[:1] == "-" for a in argv[1:]):  # readonly, readonly -p
+        return _declare_print(proc, "readonly", "r", [])
 
     def mark(var, value):
         _declare_kind(proc, "readonly", var, value, flags, False)
@@ -255,6 +255,7 @@ def b_local(proc, argv):
 
     def local(var, value):
         new = var not in proc.locals[-1]
+        existed = not new and (var in proc.vars or var in proc.arrays)
         proc.make_local(var)
         if new and var in proc.arrays:
             proc.unsetvar(var)  # a new local starts unset, not as the caller's array
@@ -268,16 +269,27 @@ def b_local(proc, argv):
             proc.exported.add(var)
         if "r" in flags:
             proc.readonly.add(var)
+        _mark_unassigned(proc, var, value, existed)
 
     return _assign_args(proc, argv[0], [a for a in argv[1:] if not a.startswith("-")], local)
 
 
+def _mark_unassigned(proc, var: str, value, existed: bool) -> None:
+    """``declare -a x`` / ``-A`` with no value makes an array bash shows as
+    ``declare -a x`` (not ``x=()``) until something is assigned to it."""
+    if value is None and not existed and var in proc.arrays:
+        proc.unassigned_arrays.add(var)
+
+
 def b_declare(proc, argv):
     flags = _declare_flags(argv)
+    if "p" in flags:
+        return _declare_print(proc, argv[0], flags, [a for a in argv[1:] if a[:1] != "-"])
     if proc.locals and "g" not in flags:
         return b_local(proc, argv)
 
     def declare(var, value):
+        existed = var in proc.vars or var in proc.arrays
         _declare_kind(proc, argv[0], var, value, flags, False)
         if value is not None:
             _set(proc, var, value)
@@ -287,8 +299,31 @@ def b_declare(proc, argv):
             proc.exported.add(var)
         if "r" in flags:
             proc.readonly.add(var)
+        _mark_unassigned(proc, var, value, existed)
 
     return _assign_args(proc, argv[0], [a for a in argv[1:] if not a.startswith("-")], declare)
+
+
+def _declare_print(proc, command: str, flags: str, names: list[str]) -> int:
+    """``declare -p [name...]``: each variable as a declare command; with no names,
+    every variable (with ``-a``, ``-A``, ``-r``, ``-x``: those with the attribute)."""
+    if not names:
+        wanted = set(flags) & set("aArx")
+        lines = []
+        for name in varprint.variable_names(proc):
+            letters = varprint.attributes(proc, name)
+            if letters is not None and wanted <= set(letters):
+                lines.append(varprint.declare_line(proc, name))
+        return _write(proc, command, "".join(lines))
+    status = 0
+    for name in names:
+        line = varprint.declare_line(proc, str(name))
+        if line is None:
+            proc.error(f"{command}: {name}: not found")
+            status = 1
+        elif _write(proc, command, line):
+            return 1
+    return status
 
 
 def b_unset(proc, argv):

@@ -174,6 +174,7 @@ class Process(Expander):
         self.arrays: dict = {}  # name -> {index: value} or an Assoc (not also in vars)
         self.exported: set[str] = set()
         self.readonly: set[str] = set()
+        self.unassigned_arrays: set[str] = set()  # declare -a x: shown without =()
         self.funcs: dict[str, FuncDef] = {}
         self.positional: list[str] = []
         self.arg0 = rt.script_name
@@ -205,6 +206,7 @@ class Process(Expander):
         if self.arrays:
             child.arrays = {name: array.copy() for name, array in self.arrays.items()}
         child.exported = set(self.exported)
+        child.unassigned_arrays = set(self.unassigned_arrays)
         child.funcs = dict(self.funcs)
         child.positional = list(self.positional)
         child.opts = self.opts.copy()
@@ -242,6 +244,7 @@ class Process(Expander):
         self.vars.pop(name, None)
         self.arrays.pop(name, None)
         self.exported.discard(name)
+        self.unassigned_arrays.discard(name)
 
     def make_local(self, name: str) -> None:
         frame = self.locals[-1]
@@ -252,6 +255,7 @@ class Process(Expander):
 
     def restore_var(self, name: str, old) -> None:
         """Put back a variable saved by ``make_local`` (or UNSET: remove it)."""
+        self.unassigned_arrays.discard(name)
         self.vars.pop(name, None)
         self.arrays.pop(name, None)
         if type(old) is dict or type(old) is Assoc:
@@ -296,6 +300,8 @@ class Process(Expander):
 
     def assign_element(self, name: str, index, value: str, append: bool = False) -> None:
         """``name[index]=value`` (``+=``: append to the element); index is an Arith."""
+        if self.unassigned_arrays:
+            self.unassigned_arrays.discard(name)
         array = self.arrays.get(name)
         if type(array) is Assoc:
             key = self.assoc_key(index)
@@ -321,6 +327,8 @@ class Process(Expander):
         expanded (and as a key if ``name`` is an associative array)."""
         if name.endswith("]"):
             raise ExpansionError(f"{name}: cannot assign list to array member")
+        if self.unassigned_arrays:
+            self.unassigned_arrays.discard(name)
         if type(self.arrays.get(name)) is Assoc:
             self._assign_assoc(name, items, append)
             return
