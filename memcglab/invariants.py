@@ -412,6 +412,13 @@ class _Checker:
             for node in nodes:
                 for obj in node.slab:
                     self._slab_owner(obj.owner, obj.size, obj)
+            # Buffer heads of ext4 page-cache folios (data and metadata blocks).
+            mappings = [f.mapping for f in fs.files] + ([fs.bdev] if fs.bdev else [])
+            for mapping in mappings:
+                for folio in mapping.pages.values():
+                    if type(folio) is Folio and folio.private is not None:
+                        bh = folio.private
+                        self._slab_owner(bh.owner, bh.size, folio)
         for t in m.tasks.values():
             for owner, size in t.slab:
                 self._slab_owner(owner, size, t)

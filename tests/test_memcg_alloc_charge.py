@@ -88,3 +88,51 @@ def test_the_percpu_charge_is_pcpu_obj_full_size(kernel, cpus, want):
     record = run_script(script, kernel, RunOptions(cgroup="v1", cpus=cpus))
     parent = next(m for m in record.machine.memcg.memcgs if m.css.cgroup.name == "p")
     assert parent.stat["percpu"] == want
+
+
+BUFFER_HEADS = MEASURED.parent / "buffer-heads"
+
+
+@pytest.mark.parametrize("kernel", ["6.1"])
+def test_ext4_pages_charge_a_buffer_head_as_the_real_kernel_does(kernel):
+    real = sections((BUFFER_HEADS / f"buffer-heads.{kernel}-v2.txt").read_text())
+    model = sections(run_script((BUFFER_HEADS / "buffer-heads.sh").read_text(), kernel,
+                                RunOptions(cgroup="v2")).stdout)
+
+    def grew(side, after, before):
+        return side[after]["slab_reclaimable"] - side[before]["slab_reclaimable"]
+
+    for after, before, pages in (("ext4-256-pages", "start", 256),
+                                 ("ext4-100-appends", "tmpfs-256-pages", 100)):
+        # Mostly the pages' buffer heads (besides the new files' dentries and inodes,
+        # and on the real kernel a few other ext4 objects): within 15%.
+        assert grew(model, after, before) >= 100 * pages
+        assert grew(model, after, before) == pytest.approx(grew(real, after, before), rel=0.15)
+    # tmpfs pages carry no buffers: only the new file's dentry and inode appear.
+    assert grew(model, "tmpfs-256-pages", "ext4-256-pages-synced") < 1024
+
+
+def _last_number_by_key(text: str) -> dict[str, int]:
+    return {" ".join(line.split()[:-1]): int(line.split()[-1])
+            for line in text.splitlines() if line.split() and line.split()[-1].isdigit()}
+
+
+def test_nested_slice_kernel_memory_matches_the_real_kernels():
+    script = (MEASURED.parent.parent.parent / "memcglab" / "scenarios"
+              / "nested-slice.sh").read_text()
+    for kernel in ("6.1", "6.12"):
+        real = _last_number_by_key((MEASURED / f"nested-slice.{kernel}-v2.txt").read_text())
+        model = _last_number_by_key(run_script(script, kernel, RunOptions(cgroup="v2")).stdout)
+        assert model["nr_dying_descendants"] == real["nr_dying_descendants"] == 200
+        assert model["file"] == real["file"]
+        assert model["percpu"] == pytest.approx(real["percpu"], rel=0.002)
+        assert abs(model["kernel"] - real["kernel"]) <= 4096
+        assert abs(model["slice memory.current"] - real["slice memory.current"]) <= 4096
+
+
+def test_mkdir_fails_with_enomem_when_the_parent_cannot_be_charged():
+    script = (MEASURED / "mkdir-enomem.sh").read_text()
+    real = (MEASURED / "mkdir-enomem.6.1-v2.txt").read_text().splitlines()
+    record = run_script(script, "6.1", RunOptions(cgroup="v2"))
+    assert record.stdout.splitlines() == real[:-1]  # status, memory.events, no child
+    assert record.stderr.rstrip().endswith("Cannot allocate memory")

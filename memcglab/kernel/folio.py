@@ -45,6 +45,7 @@ PG_KMEM = 1 << 8  # MEMCG_DATA_KMEM: a __GFP_ACCOUNT kernel page
 PG_SWAPCACHE = 1 << 9
 PG_MAPPED = 1 << 10
 PG_PRIVATE = 1 << 11  # buffer heads attached and busy (journalled metadata): not freeable
+PG_LOCKED = 1 << 12  # held by a writer (write_begin .. write_end): reclaim passes it by
 
 
 class ListHead:
@@ -62,7 +63,8 @@ class Folio(ListHead):
     self-referencing folio would be a reference cycle, left for Python's cyclic
     garbage collector instead of being freed the moment the model drops it."""
 
-    __slots__ = ("memcg_data", "flags", "nid", "lru", "nr_pages", "mapping", "index", "swap")
+    __slots__ = ("memcg_data", "flags", "nid", "lru", "nr_pages", "mapping", "index", "swap",
+                 "private")
 
     def __init__(self, flags: int = 0, nid: int = 0, nr_pages: int = 1):
         self.prev = None
@@ -75,6 +77,7 @@ class Folio(ListHead):
         self.mapping = None  # the address_space (file) for page cache, else None
         self.index = 0
         self.swap = None  # swap slot while in the swap cache
+        self.private = None  # the buffer_head of a block-backed page-cache folio
 
     def __repr__(self) -> str:
         return f"<folio nid={self.nid} flags={self.flags:#x} lru={self.lru}>"

@@ -73,6 +73,9 @@ class KernelProfile:
     # lruvec_stats, kzalloc'ed GFP_KERNEL_ACCOUNT) charged to the parent:
     # none on 6.1, 3080 B per memcg measured on 6.12 (6334 B of per-cpu data there).
     memcg_struct_slab_charge: int = 0
+    # 4.19 (Shakeel Butt, "fs, mm: account buffer_head to owner memcg"): a page's
+    # buffer_head is charged to the page's memcg.
+    buffer_head_accounted: bool = True
     # memory.stat keys this kernel prints (see memcglab.fs.memstat).
     stat_generation: str = "6.1"
     notes: tuple[str, ...] = field(default=())
@@ -106,6 +109,7 @@ _add(KernelProfile(
     list_lru_reparent=False,
     scrape_offline=False,
     percpu_accounted=False,
+    buffer_head_accounted=False,
     stat_generation="3.8",
 ))
 _add(KernelProfile(
@@ -124,6 +128,7 @@ _add(KernelProfile(
     kmem_limit_enforced=True,
     scrape_offline=False,
     percpu_accounted=False,
+    buffer_head_accounted=False,
     stat_generation="3.8",
 ))
 _add(KernelProfile(

@@ -22,6 +22,7 @@ from memcglab.kernel.folio import (
     PG_ACTIVE,
     PG_ANON,
     PG_DIRTY,
+    PG_LOCKED,
     PG_MAPPED,
     PG_REFERENCED,
     PG_SWAPBACKED,
@@ -395,6 +396,8 @@ class Machine:
         lrumod.folio_del_lru(folio)
         if folio.flags & PG_DIRTY and not folio.flags & PG_SWAPBACKED:
             self.writeback_folio(folio)  # truncation of a dirty page cancels its I/O
+        if folio.private is not None:
+            folio.mapping.fs.free_buffers(folio)
         self._drop_folio_stats(folio)
         self.memcg.mem_cgroup_uncharge(folio)
 
@@ -433,6 +436,14 @@ class Machine:
             lrumod.folio_add_lru(folio)
             mapping.pages[index] = folio
             entry = folio
+        if for_write and not shmem and entry.private is None:
+            # block_write_begin() holds the folio lock while it allocates the buffers,
+            # whose charge may reclaim: reclaim must not free this folio meanwhile.
+            entry.flags |= PG_LOCKED
+            try:
+                mapping.fs.attach_buffers(entry)
+            finally:
+                entry.flags &= ~PG_LOCKED
         if for_write and not shmem and not entry.flags & PG_DIRTY:
             entry.flags |= PG_DIRTY
             self.memcg.mod_folio_state(entry, "file_dirty", 1)
