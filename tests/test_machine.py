@@ -137,3 +137,11 @@ def test_meminfo_adds_up(ops):
     assert info["Shmem"] - shmem_at_boot == 10 * 4
     assert info["Dirty"] >= 40 * 4
     assert info["SwapTotal"] == info["SwapFree"] == 16 * 1024
+
+
+def test_sysfs_cpu_masks_and_nproc_follow_the_cpu_count():
+    from memcglab.runner import RunOptions, run_script
+
+    script = "nproc\ncat /sys/devices/system/cpu/online\ncat /sys/devices/system/cpu/possible\n"
+    assert run_script(script, "6.1", RunOptions(cpus=2)).stdout == "2\n0-1\n0-1\n"
+    assert run_script(script, "6.1", RunOptions(cpus=1)).stdout == "1\n0\n0\n"

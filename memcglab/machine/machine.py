@@ -38,7 +38,7 @@ from memcglab.kernel.rcu import Clock
 from memcglab.machine.filesystems import AddressSpace, FsDir, FsFile, RegularFs, SwapSlot
 from memcglab.machine.memory import PhysicalMemory
 from memcglab.machine.task import KERNEL_STACK_PAGES, TASK_SLAB_BYTES, Mm, Task
-from memcglab.machine.vfs import O_ACCMODE, DictDir, OpenFile, Vfs
+from memcglab.machine.vfs import O_ACCMODE, AttrNode, DictDir, OpenFile, Vfs
 from memcglab.shell.system import O_CREAT, O_EXCL, O_RDONLY, SIGKILL, Stat, SysError
 
 # Simulated cost of syscalls, in seconds (a few microseconds on real hardware;
@@ -153,7 +153,12 @@ class Machine:
         lost_found.ino = 11
         self.ext4.touch_inode_table(boot, 2)
         self.vfs.mount("/proc", ProcRoot(self))
-        sysfs = DictDir({"fs": DictDir({"cgroup": DictDir()}), "kernel": DictDir()})
+        # drivers/base/cpu.c: the CPU masks, as a range list ("0-1").
+        cpus = f"0-{self.nr_cpus - 1}\n" if self.nr_cpus > 1 else "0\n"
+        cpu_dir = DictDir({name: AttrNode(lambda: cpus) for name in ("possible", "present",
+                                                                      "online")})
+        sysfs = DictDir({"fs": DictDir({"cgroup": DictDir()}), "kernel": DictDir(),
+                         "devices": DictDir({"system": DictDir({"cpu": cpu_dir})})})
         self.vfs.mount("/sys", sysfs)
         dev = devfs_root(self)
         self.vfs.mount("/dev", dev)

@@ -240,6 +240,21 @@ def _release(ctx) -> str:
     return str(value)
 
 
+@command("nproc")
+def nproc(ctx) -> int:
+    """The online CPUs, from /sys/devices/system/cpu/online (a range list)."""
+    try:
+        text = ctx.read_file("/sys/devices/system/cpu/online").decode()
+    except SysError:
+        text = "0"
+    count = 0
+    for part in text.strip().split(","):
+        lo, _, hi = part.partition("-")
+        count += int(hi or lo) - int(lo) + 1
+    ctx.out(f"{count}\n")
+    return 0
+
+
 @command("uname")
 def uname(ctx) -> int:
     flags = "".join(a.lstrip("-") for a in ctx.argv[1:]) or "s"
