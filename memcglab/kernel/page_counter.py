@@ -84,18 +84,24 @@ def propagate_protected_usage(c: PageCounter, usage: int) -> None:
         c.low_usage = protected
 
 
+def _note_usage(c: PageCounter, new: int) -> None:
+    """A level's usage rose to ``new``: protected usage and the watermarks that
+    memory.peak and max_usage_in_bytes read."""
+    if c.protection_support and (c.min_usage or c.low_usage or c.min or c.low):
+        propagate_protected_usage(c, new)
+    if new > c.local_watermark:
+        c.local_watermark = new
+        if new > c.watermark:
+            c.watermark = new
+
+
 def page_counter_charge(counter: PageCounter, nr: int) -> None:
     """Charge ``nr`` pages unconditionally (forced charges may exceed max)."""
     c: PageCounter | None = counter
     while c is not None:
         new = c.usage + nr
         c.usage = new
-        if c.protection_support and (c.min_usage or c.low_usage or c.min or c.low):
-            propagate_protected_usage(c, new)
-        if new > c.local_watermark:  # the watermarks memory.peak and max_usage_in_bytes read
-            c.local_watermark = new
-            if new > c.watermark:
-                c.watermark = new
+        _note_usage(c, new)
         c = c.parent
 
 
@@ -118,12 +124,7 @@ def page_counter_try_charge(counter: PageCounter, nr: int) -> PageCounter | None
                 d = d.parent
             return c
         c.usage = new
-        if c.protection_support and (c.min_usage or c.low_usage or c.min or c.low):
-            propagate_protected_usage(c, new)
-        if new > c.local_watermark:  # the watermarks, as in page_counter_charge()
-            c.local_watermark = new
-            if new > c.watermark:
-                c.watermark = new
+        _note_usage(c, new)
         c = c.parent
     return None
 

@@ -55,14 +55,12 @@ class PhysicalMemory:
         self._used_bytes -= nr * PAGE_SIZE
 
     def alloc_bytes(self, kind: str, nr: int) -> None:
-        self.bytes[kind] += nr
-        self._used_bytes += nr
+        self.account_bytes(kind, nr)
         if self._used_bytes > self._wmark_low_limit:
             self._balance()
 
     def free_bytes(self, kind: str, nr: int) -> None:
-        self.bytes[kind] -= nr
-        self._used_bytes -= nr
+        self.account_bytes(kind, -nr)
 
     def account_bytes(self, kind: str, delta: int) -> None:
         """Kernel objects allocated where reclaim must not run (memcg structures while

@@ -554,13 +554,7 @@ class Expander:
             offset += items[-1][0] + 1 if items else 0
             if offset < 0:
                 return []
-        values = [v for i, v in items if i >= offset]
-        if part.arg2 is None:
-            return values
-        count = self.arith_text(self.expand_word(part.arg2))
-        if count < 0:
-            raise ExpansionError(f"{count}: substring expression < 0")
-        return values[:count]
+        return self._slice_count([v for i, v in items if i >= offset], part)
 
     def _assoc_slice(self, items: list, part: Param) -> list[str]:
         """``${m[@]:offset:count}`` of an associative array: bash counts offsets
@@ -571,7 +565,10 @@ class Expander:
             offset += len(items) + 1
         if offset < 0 or offset > len(items):
             return []
-        values = [v for _, v in items[max(offset - 1, 0):]]
+        return self._slice_count([v for _, v in items[max(offset - 1, 0):]], part)
+
+    def _slice_count(self, values: list[str], part: Param) -> list[str]:
+        """The ``:count`` of an array slice: the first ``count`` values (all without)."""
         if part.arg2 is None:
             return values
         count = self.arith_text(self.expand_word(part.arg2))
