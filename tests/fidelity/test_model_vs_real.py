@@ -8,7 +8,9 @@ cgroup or two may still be in teardown on either side. The count right after
 drop_caches *without* sync is not compared between the two: how many appended
 pages are still dirty then depends on writeback timing, which the model does
 not reproduce (docs/fidelity.md, known disagreement 1); on each side it must
-only lie between what sync + drop_caches leaves and what the loop left.
+only lie between what sync + drop_caches leaves and what the loop left. From
+sync + drop_caches on, the real kernel may keep up to a per-CPU batch more than
+the model (docs/measurements/percpu-batches).
 """
 
 from __future__ import annotations
@@ -18,12 +20,14 @@ import pytest
 from memcglab.kernel.profiles import get_profile
 from memcglab.runner import RunOptions, run_script
 
-from .conftest import SCRIPTS, parse_marks, real_kernel_for
+from .conftest import SCRIPTS, parse_marks, real_kernel_for, remote_batch_slack
 
 pytestmark = pytest.mark.fidelity
 
 TOLERANCE = 2
 UNSYNCED = "after drop_caches"
+SYNCED = "after sync+drop_caches"
+AFTER_SYNC = (SYNCED, "after cleanup")
 CASES = [
     ("seed000", "6.1", "v1"), ("seed000", "6.1", "v2"), ("seed000", "6.12", "v2"),
     ("tmpfs", "6.1", "v1"), ("tmpfs", "6.12", "v2"),
@@ -62,8 +66,12 @@ def test_model_agrees_with_the_real_kernel(name, kernel, cgroup):
     for label, count in real.items():
         if label == UNSYNCED:
             for side in (model, real):
-                low = side["after sync+drop_caches"] - TOLERANCE
+                low = side[SYNCED] - TOLERANCE
                 assert low <= side[label] <= side["after"] + TOLERANCE, (label, model, real)
+        elif label in AFTER_SYNC:
+            # The real side may keep more: pages queued on an undrained CPU (conftest).
+            slack = remote_batch_slack(kernel)
+            assert -TOLERANCE <= count - model[label] <= TOLERANCE + slack, (label, model, real)
         else:
             assert abs(model[label] - count) <= TOLERANCE, (label, model, real)
 

@@ -12,7 +12,7 @@ import pytest
 
 from memcglab.real import RealKernelError, run_real
 
-from .conftest import SCRIPTS, parse_marks, real_kernel_for
+from .conftest import SCRIPTS, parse_marks, real_kernel_for, remote_batch_slack
 
 pytestmark = pytest.mark.fidelity
 
@@ -75,12 +75,13 @@ def test_612_has_no_cgroup_v1():
 @pytest.mark.parametrize(("kernel", "cgroup"), CONFIGS, ids=CONFIG_IDS)
 def test_seed000_page_cache_pins_every_cgroup_until_written_back(kernel, cgroup):
     # Measured: 2001 iterations -> exactly 2001 dying on all three configs; drop_caches
-    # without sync frees only the clean pages; sync + drop_caches frees them all.
+    # without sync frees only the clean pages; sync + drop_caches frees them all, unless
+    # the first drop_caches left some of them queued on an undrained CPU (conftest).
     m, _ = run_script(kernel, cgroup, "seed000")
     before = m["before"]
     assert before["hierarchy"] == (1 if cgroup == "v1" else 0)
     assert dying(m["after"], before) in (49, 50)
-    assert dying(m["after sync+drop_caches"], before) <= 1
+    assert dying(m["after sync+drop_caches"], before) <= 1 + remote_batch_slack(kernel)
     if cgroup == "v2":  # /proc/cgroups num_cgroups counts the dying ones on v2 too
         grown = m["after"]["num_cgroups"] - before["num_cgroups"]
         assert grown == dying(m["after"], before)
@@ -102,7 +103,7 @@ def test_unique_files_leave_ext4_metadata_pins(kernel, cgroup):
     m, _ = run_script(kernel, cgroup, "file_unique")
     before = m["before"]
     assert dying(m["after"], before) in (49, 50)
-    assert 1 <= dying(m["after sync+drop_caches"], before) <= 8
+    assert 1 <= dying(m["after sync+drop_caches"], before) <= 8 + remote_batch_slack(kernel)
     assert 1 <= dying(m["after cleanup"], before) <= 8
 
 
