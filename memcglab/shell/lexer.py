@@ -12,6 +12,7 @@ closing parenthesis can only be found by parsing the command inside.
 from __future__ import annotations
 
 from .nodes import DQ, Arith, CmdSub, HereDoc, Lit, Param, ProcSub, Quoted, Tilde, Word
+from .printf import byte_char, join_escaped
 
 
 class ParseError(Exception):
@@ -234,12 +235,12 @@ class Lexer:
                     continue
                 if e == "x":
                     digits = _take(src, pos + 2, "0123456789abcdefABCDEF", 2)
-                    out.append(chr(int(digits, 16)) if digits else "\\x")
+                    out.append(byte_char(int(digits, 16)) if digits else "\\x")
                     pos += 2 + len(digits)
                     continue
                 if e in "01234567":
                     digits = _take(src, pos + 1, "01234567", 3)
-                    out.append(chr(int(digits, 8)))
+                    out.append(byte_char(int(digits, 8)))
                     pos += 1 + len(digits)
                     continue
                 out.append("\\" + e)
@@ -250,7 +251,7 @@ class Lexer:
             out.append(c)
             pos += 1
         self.pos = pos + 1
-        return "".join(out)
+        return join_escaped(out)
 
     def read_double(self) -> list:
         """Parts of a double-quoted string; ``pos`` is at the opening quote."""

@@ -9,6 +9,19 @@ ESCAPES = {"a": "\a", "b": "\b", "e": "\x1b", "E": "\x1b", "f": "\f", "n": "\n",
            "t": "\t", "v": "\v", "\\": "\\", '"': '"', "'": "'"}
 
 
+def byte_char(value: int) -> str:
+    """What a ``\\xHH`` or ``\\NNN`` escape stands for. bash strings are bytes, so a value
+    above 0x7f is one raw byte (a surrogate escape here, written out as that byte),
+    not the Unicode character of that number."""
+    value &= 0xFF
+    return chr(value) if value < 0x80 else chr(0xDC00 + value)
+
+
+def join_escaped(parts: list[str]) -> str:
+    """Join escape output; raw bytes that spell UTF-8 become the characters they encode."""
+    return "".join(parts).encode("utf-8", "surrogateescape").decode("utf-8", "surrogateescape")
+
+
 def backslash_escapes(text: str, echo: bool = False) -> tuple[str, bool]:
     """Interpret C escapes; returns (text, stop) where ``\\c`` asks to stop output."""
     if "\\" not in text:
@@ -23,14 +36,14 @@ def backslash_escapes(text: str, echo: bool = False) -> tuple[str, bool]:
             continue
         e = text[i + 1]
         if e == "c":
-            return "".join(out), True
+            return join_escaped(out), True
         if e in ESCAPES and not (echo and e in "\"'"):
             out.append(ESCAPES[e])
             i += 2
         elif e == "x":
             m = re.match(r"[0-9a-fA-F]{1,2}", text[i + 2:])
             if m:
-                out.append(chr(int(m.group(), 16)))
+                out.append(byte_char(int(m.group(), 16)))
                 i += 2 + m.end()
             else:
                 out.append("\\x")
@@ -41,16 +54,16 @@ def backslash_escapes(text: str, echo: bool = False) -> tuple[str, bool]:
                 i += 2
             elif echo:  # echo -e and %b take \0NNN
                 m = re.match(r"[0-7]{0,3}", text[i + 2:])
-                out.append(chr(int(m.group() or "0", 8) & 0xFF))
+                out.append(byte_char(int(m.group() or "0", 8)))
                 i += 2 + m.end()
             else:  # a printf format takes \NNN
                 m = re.match(r"[0-7]{1,3}", text[i + 1:])
-                out.append(chr(int(m.group(), 8) & 0xFF))
+                out.append(byte_char(int(m.group(), 8)))
                 i += 1 + m.end()
         else:
             out.append("\\" + e)
             i += 2
-    return "".join(out), False
+    return join_escaped(out), False
 
 
 class PrintfError(Exception):
@@ -59,7 +72,10 @@ class PrintfError(Exception):
 
 def _number(arg: str, errors: list[str]) -> int:
     if arg[:1] in ("'", '"'):
-        return ord(arg[1]) if len(arg) > 1 else 0
+        if len(arg) < 2:
+            return 0
+        code = ord(arg[1])
+        return code - 0xDC00 if 0xDC80 <= code <= 0xDCFF else code  # a raw byte
     text = arg.strip()
     try:
         if text.lower().startswith(("0x", "-0x")):

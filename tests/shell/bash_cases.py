@@ -802,4 +802,9 @@ CASES = [
      '2 3\nv\n',
      '',
      0),
+    # \xHH and \NNN above 0x7f are raw bytes, not the Unicode characters of that number
+    ("x=$'\\xff\\x80A'; printf %s \"$x\" | wc -c; printf '%d\\n' \"'$x\"\nprintf '\\xff\\303\\251' | wc -c; printf '\\377' > f; wc -c < f\n[[ $'\\xc3\\xa9' == é ]] && echo same; echo -e '\\xe9\\x41' | wc -c\na=$'\\xfe'; b=\"${a}z\"; printf %s \"$b\" | wc -c; case $a in $'\\xfe') echo m;; esac; printf '%s' $'\\777' | wc -c",
+     '3\n255\n3\n1\nsame\n3\n2\nm\n1\n',
+     '',
+     0),
 ]
