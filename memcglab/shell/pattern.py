@@ -45,15 +45,14 @@ def has_glob(pattern: str) -> bool:
 def _bracket(pattern: str, i: int) -> tuple[str, int] | None:
     """Translate the bracket expression starting after ``[``; None if unterminated."""
     n = len(pattern)
+    negate = i < n and pattern[i] in "!^"
+    i += negate
     out = []
-    if i < n and pattern[i] in "!^":
-        out.append("^")
-        i += 1
     first = True
     while i < n:
         c = pattern[i]
         if c == "]" and not first:
-            return "[" + "".join(out) + "]", i + 1
+            return _char_set(out, negate), i + 1
         first = False
         if c == "[" and pattern.startswith("[:", i):
             end = pattern.find(":]", i + 2)
@@ -61,13 +60,29 @@ def _bracket(pattern: str, i: int) -> tuple[str, int] | None:
                 out.append(CLASSES[pattern[i + 2:end]])
                 i = end + 2
                 continue
-        if c == "\\" and i + 1 < n:
-            out.append(re.escape(pattern[i + 1]))
-            i += 2
-            continue
-        out.append("\\" + c if c in "\\^[]&~|" else c)
-        i += 1
+        low, i = _bracket_char(pattern, i)
+        if pattern.startswith("-", i) and i + 1 < n and pattern[i + 1] != "]":
+            high, i = _bracket_char(pattern, i + 1)
+            # bash matches nothing for a reversed range such as [z-a]; Python rejects it
+            if low <= high:
+                out.append(re.escape(low) + "-" + re.escape(high))
+        else:
+            out.append(re.escape(low))
     return None
+
+
+def _bracket_char(pattern: str, i: int) -> tuple[str, int]:
+    """The (possibly backslash-quoted) character at ``i`` and the index after it."""
+    if pattern[i] == "\\" and i + 1 < len(pattern):
+        return pattern[i + 1], i + 2
+    return pattern[i], i + 1
+
+
+def _char_set(items: list[str], negate: bool) -> str:
+    """A regex class; one left empty by reversed ranges matches nothing (or, negated, any char)."""
+    if not items:
+        return "." if negate else "(?!)"
+    return "[" + ("^" if negate else "") + "".join(items) + "]"
 
 
 def translate(pattern: str) -> str:

@@ -807,4 +807,9 @@ CASES = [
      '3\n255\n3\n1\nsame\n3\n2\nm\n1\n',
      '',
      0),
+    # a reversed range such as [z-a] matches nothing (Python's re rejects it)
+    ('for c in a z - \']\'; do case $c in [z-a]) echo "$c m";; [b-a-z]) echo "$c m2";; [!z-a]) echo "$c m3";; esac; done\nx=abc; echo [z-a] ${x#[c-a]} ${x/[c-a]/X}; [[ b == [z-a] ]]; echo $?',
+     'a m3\nz m2\n- m2\n] m3\n[z-a] abc abc\n1\n',
+     '',
+     0),
 ]
