@@ -6,6 +6,7 @@ import re
 import stat
 
 from . import pattern
+from .expand import ExpansionError
 from .nodes import Word
 from .system import SysError
 
@@ -220,6 +221,8 @@ def eval_test(proc, args: list[str], name: str = "test") -> int:
     except CondError as e:
         proc.error(f"{name}: {e}")
         return 2
+    except ExpansionError as e:  # -v's subscript: reported like any failed expansion
+        return proc.expansion_failed(e)
 
 
 def eval_cond(proc, words: list) -> int:

@@ -325,7 +325,12 @@ class Expander:
             name, _, index = ref[:-1].partition("[")
             array = self.arrays.get(name)
             if type(array) is Assoc:
-                return self.assoc_key(Arith(index, self.lineno)) in array
+                subscript = Arith(index, self.lineno)
+                try:
+                    self.assoc_word(subscript)
+                except ExpansionError:
+                    return False  # as in bash: a subscript that does not parse is not set
+                return self.assoc_key(subscript) in array
             if index in ("@", "*"):
                 return bool(self.array_items(name))
             try:
@@ -480,16 +485,18 @@ class Expander:
         """An associative array's key: the subscript's text expanded as one word
         (parameters, command substitution, arithmetic, quote removal; no
         splitting, globbing or tilde)."""
-        word = index.key
-        if word is None:
+        return self.expand_word(self.assoc_word(index))
+
+    def assoc_word(self, index: Arith):
+        """The parsed word of an associative subscript (cached on ``index``)."""
+        if index.key is None:
             try:
-                word = Lexer(index.text + "\0", 0, index.line, self.rt.subparse) \
+                index.key = Lexer(index.text + "\0", 0, index.line, self.rt.subparse) \
                     .read_param_word("\0", False)
             except ParseError as e:
                 raise ExpansionError(
                     f"{index.text}: {e.message or 'bad array subscript'}") from None
-            index.key = word
-        return self.expand_word(word)
+        return index.key
 
     def element(self, name: str, index: Arith) -> str | None:
         """``${name[index]}``: None when unset. A negative index counts back from

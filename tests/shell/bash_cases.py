@@ -812,4 +812,14 @@ CASES = [
      'a m3\nz m2\n- m2\n] m3\n[z-a] abc abc\n1\n',
      '',
      0),
+    # test -v with an associative subscript that does not parse is false, silently
+    ('declare -A m=([a]=1); test -v \'m[`x]\'; echo "s=$?"; [ -v \'m[${x]\' ]; echo "s=$?"\n[[ -v \'m[$(]\' ]]; echo "s=$?"',
+     's=1\ns=1\ns=1\n',
+     '',
+     0),
+    # test -v reports an arithmetic error in an associative subscript
+    ('declare -A m=([a]=1)\ntest -v \'m[$((1/0))]\'\necho "s=$?"',
+     's=1\n',
+     'script.sh: line 2: 1/0: division by 0 (error token is "0")\n',
+     0),
 ]
