@@ -56,6 +56,10 @@ identity is cited beside its check):
   objcg's refcount is its base reference (until killed) + the orig_objcg
   reference + one per folio, stock and object naming it.
 
+* **Buffer-head LRUs** (fs/buffer.c): each CPU's holds at most 16 distinct
+  buffers, each buffer's reference count is the number of LRUs holding it, and a
+  held block's folio is still in the block device's page cache (a referenced buffer
+  cannot be freed).
 * **Statistics**: the hierarchical LRU-size, anon/file/shmem, kernel-stack,
   page-table and swap statistics equal what the folios and records say.
 
@@ -82,6 +86,7 @@ from memcglab.kernel.folio import (
 from memcglab.kernel.list_lru import LONG_MIN
 from memcglab.kernel.objcg import ObjCgroup
 from memcglab.kernel.page_counter import PAGE_SIZE
+from memcglab.machine.bh_lru import BH_LRU_SIZE
 
 if TYPE_CHECKING:
     from memcglab.kernel.memcontrol import MemCgroup
@@ -167,6 +172,7 @@ class _Checker:
         self.check_counters()
         self.check_stats()
         self.check_list_lrus()
+        self.check_bh_lrus()
 
     # ---- memcgs, tree, IDs ------------------------------------------------------
     def check_memcgs(self) -> None:
@@ -730,3 +736,23 @@ class _Checker:
                             _fail("no list_lru item references a released objcg", obj)
                     elif owner is not None and id(owner) not in self.live:
                         _fail("no list_lru item references a freed memcg", obj)
+
+    # ---- buffer-head LRUs -----------------------------------------------------------------
+    def check_bh_lrus(self) -> None:
+        """fs/buffer.c: a buffer-head LRU entry holds a reference on its buffer, so a
+        block's folio is still in the block device's page cache; each buffer's count is
+        the number of CPUs whose LRU holds it, at most BH_LRU_SIZE distinct per CPU."""
+        lrus = self.m.bh_lrus
+        held: Counter[int] = Counter()
+        for lru in lrus.lrus:
+            if len(lru) > BH_LRU_SIZE or len({id(e) for e in lru}) != len(lru):
+                _fail("a CPU's buffer-head LRU holds at most 16 distinct buffers", lru)
+            for entry in lru:
+                held[id(entry)] += 1
+        if len(held) != len(lrus.refs):
+            _fail("every buffer in a buffer-head LRU is counted", lrus)
+        for entry, n in lrus.refs.items():
+            if held[id(entry)] != n:
+                _fail("a buffer's LRU references = the LRUs holding it", entry)
+            if type(entry) is Folio and self.m.ext4.bdev.pages.get(entry.index) is not entry:
+                _fail("a buffer in a buffer-head LRU is still in the page cache", entry)

@@ -132,7 +132,7 @@ def test_meminfo_adds_up(ops):
     used = info["MemTotal"] - info["MemFree"]
     percpu = info["Percpu"] - PERCPU_BASE_BYTES // 1024 + m.memcg.percpu_bytes_per_memcg // 1024
     parts = (m.mem.reserved_pages * PAGE_SIZE // 1024 + info["AnonPages"] + info["Cached"]
-             + info["KernelStack"] + info["PageTables"] + info["Slab"] + percpu)
+             + info["Buffers"] + info["KernelStack"] + info["PageTables"] + info["Slab"] + percpu)
     assert abs(used - parts) <= 8
     assert info["Shmem"] - shmem_at_boot == 10 * 4
     assert info["Dirty"] >= 40 * 4

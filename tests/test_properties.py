@@ -35,6 +35,7 @@ from memcglab.shell.system import O_APPEND, O_CREAT, O_RDONLY, O_TRUNC, O_WRONLY
 IDX = st.integers(min_value=0, max_value=1000)
 NAMES = st.sampled_from(["a", "b", "c"])
 FILES = st.sampled_from(["/root/f0", "/root/f1", "/root/f2", "/tmp/t0", "/tmp/t1", "/dev/shm/s0"])
+DIRS = st.sampled_from(["/root/d0", "/root/d1", "/root/d0/d2", "/tmp/d3"])
 SIZES = st.sampled_from([1, 100, PAGE_SIZE, 3 * PAGE_SIZE + 7, 20 * PAGE_SIZE, 70 * PAGE_SIZE])
 MAX_CGROUPS = 8
 MAX_TASKS = 6
@@ -192,6 +193,21 @@ class MemcgStateMachine(RuleBasedStateMachine):
         err = _syscall(self.m.unlink, self.init, path)
         assert err in (0, errno.ENOENT)
 
+    @rule(i=IDX, path=DIRS)
+    def ext4_mkdir(self, i: int, path: str) -> None:
+        """A directory block charged to the task's memcg (memcglab.machine.filesystems)."""
+        pid = self.task(i)
+        if pid is not None:
+            err = _syscall(self.m.mkdir, pid, path)
+            assert err in (0, errno.EEXIST, errno.EINTR, errno.ENOENT, errno.ESRCH)
+
+    @rule(i=IDX, path=DIRS)
+    def ext4_rmdir(self, i: int, path: str) -> None:
+        pid = self.task(i)
+        if pid is not None:
+            err = _syscall(self.m.rmdir, pid, path)
+            assert err in (0, errno.ENOENT, errno.ENOTEMPTY, errno.ESRCH)
+
     # ---- limits, reclaim, swap ------------------------------------------------------
     @rule(i=IDX, which=st.sampled_from(["max", "high"]),
           value=st.sampled_from(["max", "64K", "256K", "1M", "4M"]))
@@ -236,6 +252,11 @@ class MemcgStateMachine(RuleBasedStateMachine):
     @rule()
     def sync(self) -> None:
         self.m.sync(self.init)
+
+    @rule()
+    def compact_memory(self) -> None:
+        """lru_add_drain_all(): every CPU's buffer-head LRU is emptied."""
+        assert _syscall(self.m.write_file, "/proc/sys/vm/compact_memory", "1") == 0
 
     @rule()
     def settle(self) -> None:

@@ -15,6 +15,7 @@ from pathlib import Path
 from memcglab.runner import RunOptions, run_script
 
 MEASURED = Path(__file__).resolve().parent.parent / "docs" / "measurements"
+CONFIG_DIR = re.compile(r"\d+\.\d+-v[12]")  # 6.1-v2; other folders hold experiments
 SHOW = re.compile(r"^(?P<label>\S.{0,23}?)\s+memory (?P<h>\d+) (?P<n>\d+) \d+ \|"
                   r"(?:.*nr_dying_descendants (?P<d>\d+))?")
 
@@ -35,7 +36,7 @@ def dying_points(text: str) -> list[tuple[str, int]]:
 def main() -> int:
     print("| script | kernel | point | real | model | agree |")
     print("|---|---|---|---|---|---|")
-    for config in sorted(p for p in MEASURED.iterdir() if p.is_dir() and "-" in p.name):
+    for config in sorted(p for p in MEASURED.iterdir() if CONFIG_DIR.fullmatch(p.name)):
         kernel, cgroup = config.name.split("-")
         for script in sorted(config.glob("*.sh")):
             real_out = script.with_suffix(".txt")

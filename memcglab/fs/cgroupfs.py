@@ -564,6 +564,7 @@ def _force_empty_store(machine: Machine, memcg: MemCgroup):
     def store(task: Task, text: str) -> None:
         if memcg.is_root:
             raise _einval()
+        machine.lru_add_drain_all()  # mem_cgroup_force_empty()
         machine.memcg.drain_all_stock(memcg)
         retries = 16
         while memcg.memory.usage and retries:

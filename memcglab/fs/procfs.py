@@ -1,4 +1,4 @@
-"""procfs: /proc/cgroups, /proc/meminfo, /proc/sys/vm/drop_caches, /proc/PID/...
+"""procfs: /proc/cgroups, /proc/meminfo, /proc/sys/vm/{drop_caches,compact_memory}, /proc/PID/...
 
 Formats follow kernel/cgroup/cgroup-v1.c (proc_cgroupstats_show), fs/proc/meminfo.c
 and fs/proc/array.c, checked against Debian's 6.1 and 6.12 kernels
@@ -57,12 +57,15 @@ def meminfo(machine: Machine) -> str:
     percpu = (PERCPU_BASE_BYTES + machine.memcg.percpu_bytes
               - machine.memcg.percpu_bytes_per_memcg) // 1024
     free = mem.free_pages * kb
+    # fs/proc/meminfo.c: Buffers is the block devices' page cache (ext4 metadata
+    # here), and Cached leaves it out.
+    buffers = len(machine.ext4.bdev.pages) * kb
     rows = [
         ("MemTotal", mem.total_pages * kb),
         ("MemFree", free),
         ("MemAvailable", free + (p["file"] + lru[2] * 0) * kb + slab_r),
-        ("Buffers", 0),
-        ("Cached", file_pages * kb),
+        ("Buffers", buffers),
+        ("Cached", file_pages * kb - buffers),
         ("SwapCached", 0),
         ("Active", (lru[1] + lru[3]) * kb),
         ("Inactive", (lru[0] + lru[2]) * kb),
@@ -123,10 +126,25 @@ def _drop_caches_store(machine: Machine):
         if not 1 <= mode <= 4:
             raise SysError(errno.EINVAL)
         if mode & 1:
+            if machine.profile.drop_caches_drains_lru:
+                machine.lru_add_drain_all()
             machine.vmscan.drop_pagecache()
         if mode & 2:
             machine.vmscan.drop_slab()
         machine.drop_caches_count += 1
+
+    return store
+
+
+def _compact_memory_store(machine: Machine):
+    """compact_nodes() starts with lru_add_drain_all(); the compaction itself (page
+    migration) changes nothing the model shows, so it is not simulated."""
+    def store(task: Task, text: str) -> None:
+        try:
+            int(text.strip())
+        except ValueError:
+            raise SysError(errno.EINVAL) from None
+        machine.lru_add_drain_all()
 
     return store
 
@@ -140,6 +158,7 @@ class ProcRoot(Node):
         m = machine
         vm = DictDir({
             "drop_caches": AttrNode(None, _drop_caches_store(m), 0o200),
+            "compact_memory": AttrNode(None, _compact_memory_store(m), 0o200),
             "swappiness": AttrNode(lambda: "60\n", lambda t, s: None, 0o644),
             "dirty_expire_centisecs": AttrNode(lambda: "3000\n"),
             "dirty_writeback_centisecs": AttrNode(lambda: "500\n"),

@@ -76,6 +76,10 @@ class KernelProfile:
     # 4.19 (Shakeel Butt, "fs, mm: account buffer_head to owner memcg"): a page's
     # buffer_head is charged to the page's memcg.
     buffer_head_accounted: bool = True
+    # 6.6 (Andrew Yang, "fs: drop_caches: draining pages before dropping caches"):
+    # drop_caches runs lru_add_drain_all() first, which also empties every CPU's
+    # buffer-head LRU (memcglab.machine.bh_lru).
+    drop_caches_drains_lru: bool = False
     # memory.stat keys this kernel prints (see memcglab.fs.memstat).
     stat_generation: str = "6.1"
     notes: tuple[str, ...] = field(default=())
@@ -167,6 +171,7 @@ _add(KernelProfile(
     move_charge=False,
     memcg_percpu_size=1584,  # 6334 B charged per memcg with 2 CPUs
     memcg_struct_slab_charge=3080,
+    drop_caches_drains_lru=True,
     stat_generation="6.12",
 ))
 _add(KernelProfile(
@@ -182,6 +187,7 @@ _add(KernelProfile(
     move_charge=False,
     memcg_percpu_size=1584,  # assumed as measured on 6.12
     memcg_struct_slab_charge=3080,
+    drop_caches_drains_lru=True,
     stat_generation="7.1",
 ))
 

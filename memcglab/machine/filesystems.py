@@ -15,18 +15,26 @@ backed, on the anon LRU, never written back, never dropped by drop_caches.
 Creating a file or directory allocates a dentry and an inode from slab,
 charged byte-precisely to the creator and put on the superblock's list_lrus.
 
-ext4 metadata: a new inode is written into the inode table, whose 4 KiB blocks
-live in the block device's page cache. The first task to touch a block pays for
-its page (grow_dev_page() charges ``current``), and the page stays: its buffer
-heads are held by the journal, so neither reclaim nor drop_caches frees it. On
-a real 6.1 or 6.12 guest, 200 cgroups that each create one file leave 14 dying
-memcgs pinned this way (docs/measurements/, var-file-unique): thirteen inode
-table blocks and the inode bitmap, read by the first file's creator.
+ext4 metadata lives in the block device's page cache, one 4 KiB block per page:
+the inode table, the inode and block bitmaps, and every directory's data block.
+The first task to touch a block pays for its page (grow_dev_page() charges
+``current``). Inode-table and bitmap pages stay: the journal holds their buffers,
+so neither reclaim nor drop_caches frees them. On a real 6.1 or 6.12 guest, 200
+cgroups that each create one file leave 14 dying memcgs pinned this way
+(docs/measurements/, var-file-unique): thirteen inode-table blocks and the inode
+bitmap, read by the first file's creator. A directory's block is held while the
+directory lives; rmdir frees the block (ext4_free_blocks() forgets its buffer),
+but the block is reused only after the running jbd2 transaction commits
+(ext4_mb_free_metadata()), so a burst of mkdir/rmdir takes a new block, and a new
+page charged to its cgroup, each time. The freed page stays cached until dropped,
+and while a CPU's buffer-head LRU still references it (memcglab.machine.bh_lru)
+it cannot be dropped at all (docs/measurements/ext4-metadata/).
 """
 
 from __future__ import annotations
 
 import errno
+import heapq
 from typing import TYPE_CHECKING
 
 from memcglab.kernel.folio import (
@@ -53,18 +61,34 @@ DENTRY_SIZE = 192
 # (docs/measurements/buffer-heads/).
 BUFFER_HEAD_SIZE = 112
 INODES_PER_TABLE_BLOCK = 16  # 256-byte ext4 inodes in a 4 KiB block
+# The lowest free inode number is taken; a freed one is reused at once, since
+# recently_deleted() applies only without a journal (fs/ext4/ialloc.c, find_inode_bit()).
 EXT4_FIRST_FREE_INO = 12  # 1..10 are reserved, 11 is lost+found
-# A freed inode number waits this long before reuse. This is a stand-in: a journalled
-# ext4 (the model's) reuses a freed number at once, since recently_deleted() applies
-# only without a journal (fs/ext4/ialloc.c, find_inode_bit()). The delay lets new
-# inode-table blocks stand in for the directory data blocks that really pin memcgs in
-# create/delete loops (docs/fidelity.md, known disagreement 4).
-RECENTLY_DELETED = 5.0
-# Where group 0's inode bitmap sits in the model's block-device page cache (any
-# index apart from the inode table's).
+# Where metadata blocks sit in the model's block-device page cache: the inode table
+# from index 0, group 0's bitmaps below it, directory blocks far above it.
 INODE_BITMAP_BLOCK = -1
+BLOCK_BITMAP_BLOCK = -2
+DIR_BLOCK_BASE = 1 << 30
+# jbd2 commits the running transaction this long after it started
+# (JBD2_DEFAULT_MAX_COMMIT_AGE), or at sync.
+JBD2_COMMIT_INTERVAL = 5.0
+# Simulated cost of an ext4 namespace change (create, unlink, mkdir, rmdir), on the
+# scale of machine.COST_SYSCALL. Calibrated on var-createdelete (50 x 22 such
+# changes): 16.3 s on the 6.1 TCG guest, 7.3 s in the model without it. It sets how
+# many iterations share one journal transaction, hence how many directory blocks
+# are new (docs/measurements/ext4-metadata/).
+COST_EXT4_NAMESPACE_OP = 600e-6
 EXT4_INODE_SIZE = 1184
 SHMEM_INODE_SIZE = 776
+
+
+class JournalBlock:
+    """A block of the jbd2 journal, as a buffer-head LRU entry (see jbd2_journal_commit())."""
+
+    __slots__ = ("block",)
+
+    def __init__(self, block: int):
+        self.block = block
 
 
 class SwapSlot:
@@ -101,6 +125,8 @@ class AddressSpace:
         """Drop a clean, unshared page-cache folio (or swap out a tmpfs one)."""
         if folio.flags & (PG_PRIVATE | PG_LOCKED):
             return False  # buffer heads still held (journalled metadata), or being written
+        if self.inode is None and self.fs.machine.bh_lrus.bh_busy(folio):
+            return False  # a CPU's buffer-head LRU still references the block
         if folio.flags & (PG_DIRTY | PG_WRITEBACK) and not self.fs.shmem:
             return False
         if self.fs.shmem:
@@ -125,6 +151,7 @@ class FsDir(Node):
         self.children: dict[str, Node] = {}
         self.slab: list[SlabObject] = []
         self.ino = 0
+        self.block: int | None = None  # ext4: the directory's data block
 
     def lookup(self, name: str) -> Node | None:
         if name == "..":
@@ -140,6 +167,8 @@ class FsDir(Node):
         d = FsDir(self.fs, self)
         self.fs.alloc_slab(d, task)
         d.ino = self.fs.alloc_ino(task)
+        d.block = self.fs.ext4_init_new_dir(task)
+        self.fs.ext4_add_entry(task, self)
         self.children[name] = d
         return d
 
@@ -152,8 +181,11 @@ class FsDir(Node):
         if d.children:
             raise SysError(errno.ENOTEMPTY)
         del self.children[name]
+        self.fs.ext4_delete_entry(task, self, d.ino)
         self.fs.free_slab(d)
-        self.fs.free_ino(d.ino)
+        if d.block is not None:
+            self.fs.ext4_free_dir_block(task, d.block)
+        self.fs.free_ino(task, d.ino)
 
     def create(self, name: str, task: Task) -> Node:
         if name in self.children:
@@ -161,6 +193,7 @@ class FsDir(Node):
         f = FsFile(self.fs)
         self.fs.alloc_slab(f, task)
         f.ino = self.fs.alloc_ino(task)
+        self.fs.ext4_add_entry(task, self)
         self.fs.files[f] = None
         self.children[name] = f
         return f
@@ -172,9 +205,10 @@ class FsDir(Node):
         if isinstance(f, FsDir):
             raise SysError(errno.EISDIR)
         del self.children[name]
+        self.fs.ext4_delete_entry(task, self, f.ino)
         f.nlink -= 1
         if f.nlink == 0 and f.open_count == 0:
-            f.evict_inode()
+            f.evict_inode(task)
 
 
 class FsFile(Node):
@@ -210,11 +244,11 @@ class FsFile(Node):
             self.blocks[size // PAGE_SIZE] = b[:keep] + bytes(PAGE_SIZE - keep)
         self.length = size
 
-    def evict_inode(self) -> None:
+    def evict_inode(self, task: Task) -> None:
         """The last link and the last opener are gone: free cache and slab."""
         self.truncate(0)
         self.fs.free_slab(self)
-        self.fs.free_ino(self.ino)
+        self.fs.free_ino(task, self.ino)
         self.fs.files.pop(self, None)
 
     # --- data path --------------------------------------------------------
@@ -244,6 +278,7 @@ class FsFile(Node):
             view = view[n:]
             pos += n
         self.length = max(self.length, pos)
+        self.fs.ext4_mark_inode_dirty(task, self.ino)  # file_update_time()
         return len(data)
 
 
@@ -265,7 +300,7 @@ class RegularOpenFile(OpenFile):
     def close(self, task: Task) -> None:
         self.node.open_count -= 1
         if self.node.open_count == 0 and self.node.nlink == 0:
-            self.node.evict_inode()
+            self.node.evict_inode(task)
 
 
 class RegularFs:
@@ -281,39 +316,157 @@ class RegularFs:
         machine.memcg.list_lrus.extend([self.dentry_lru, self.inode_lru])
         self.root = FsDir(self, None)
         self.files: dict[FsFile, None] = {}  # every inode, for drop_caches and sync
-        # ext4 only: the inode table's pages in the block device's page cache.
+        # ext4 only: metadata blocks in the block device's page cache.
         self.bdev = None if shmem else AddressSpace(self, None)
         self.used_inos = {2, 11}  # the root directory and lost+found
-        self.deleted_at: dict[int, float] = {}
+        # Directory blocks: the next never-used one, those free again (a heap, lowest
+        # first, as mballoc searches up from the goal), and those freed in the running
+        # transaction, which wait for its commit.
+        self._next_dir_block = 0
+        self._free_dir_blocks: list[int] = []
+        self._freed_in_transaction: list[int] = []
+        self._tid = 0  # the running transaction, if _transaction_running
+        self._transaction_running = False
+        self._journalled: set[int] = set()  # metadata blocks it logs
+        self._revoked = False  # whether it forgot (revoked) a freed block
+        self._journal_head = 0  # the next journal block the commit writes
+        self._kjournald_cpu = 0
 
+    def ext4_mkfs(self, task: Task) -> None:
+        """The root directory's block and the block bitmap, read at mount (by ``task``)."""
+        self.root.block = self._alloc_dir_block()
+        self._getblk(task, DIR_BLOCK_BASE + self.root.block)
+        self._getblk(task, BLOCK_BITMAP_BLOCK)
+
+    # --- the journal (fs/jbd2/transaction.c, commit.c) ---------------------
+    def _journal_start(self) -> None:
+        """A handle on the running transaction, started (and its commit timed) if none."""
+        if not self._transaction_running:
+            self._transaction_running = True
+            tid = self._tid
+            self.machine.clock.call_later(JBD2_COMMIT_INTERVAL,
+                                          lambda: self.jbd2_journal_commit(tid))
+
+    def jbd2_journal_commit(self, tid: int | None = None, cpu: int | None = None) -> None:
+        """Commit the running transaction (the commit timer's ``tid``, or any at sync
+        from a task on ``cpu``): the blocks it freed can be allocated again
+        (ext4_process_freed_data())."""
+        if not self._transaction_running or (tid is not None and tid != self._tid):
+            return
+        self._transaction_running = False
+        # kjournald2 writes a descriptor block, a copy of each logged block, a revoke
+        # block and the commit block, each got with __getblk() on the journal device
+        # (jbd2_journal_get_descriptor_buffer(), jbd2_journal_write_metadata_buffer()),
+        # so they go through the buffer-head LRU of the CPU it runs on, pushing older
+        # buffers out. The kthread is not bound: a sync wakes it on the waiting task's
+        # CPU, the commit timer where it last ran. Journal blocks are not kept in the
+        # model's page cache.
+        if cpu is not None:
+            self._kjournald_cpu = cpu
+        cpu = self._kjournald_cpu
+        for _ in range(2 + len(self._journalled) + self._revoked):
+            self.machine.bh_lrus.bh_lru_install(cpu, JournalBlock(self._journal_head))
+            self._journal_head += 1
+        self._journalled.clear()
+        self._revoked = False
+        self._tid += 1
+        for block in self._freed_in_transaction:
+            heapq.heappush(self._free_dir_blocks, block)
+        self._freed_in_transaction.clear()
+
+    # --- metadata buffers (fs/buffer.c) --------------------------------------
+    def _getblk(self, task: Task, index: int) -> Folio:
+        """sb_getblk()/sb_bread(): the block's page, read in and charged to ``task``'s
+        memcg if not cached, and its buffer put in the CPU's buffer-head LRU."""
+        folio = self.bdev.pages.get(index)
+        if folio is None:
+            folio = self.machine.filemap_get_folio(task, self.bdev, index, for_write=False)
+            folio.flags |= PG_PRIVATE  # journalled metadata
+            self.attach_buffers(folio)  # the block's buffer_head
+        self.machine.bh_lrus.bh_lru_install(task.cpu, folio)
+        if self._transaction_running:
+            self._journalled.add(index)
+        return folio
+
+    def _itable_block(self, ino: int) -> int:
+        return (ino - 1) // INODES_PER_TABLE_BLOCK
+
+    # --- ext4 operations: which metadata blocks each one reads ----------------
     def alloc_ino(self, task: Task) -> int:
         """__ext4_new_inode(): the lowest free inode number, then its table block."""
         if self.bdev is None:
             return 0
-        now = self.machine.clock.now
+        self.machine.charge_time(COST_EXT4_NAMESPACE_OP)
+        self._journal_start()
         ino = EXT4_FIRST_FREE_INO
-        while ino in self.used_inos or now - self.deleted_at.get(ino, -RECENTLY_DELETED) \
-                < RECENTLY_DELETED:
+        while ino in self.used_inos:
             ino += 1
         self.used_inos.add(ino)
-        self._touch_metadata(task, INODE_BITMAP_BLOCK)  # ext4_read_inode_bitmap()
+        self._getblk(task, INODE_BITMAP_BLOCK)  # ext4_read_inode_bitmap()
         self.touch_inode_table(task, ino)
         return ino
 
-    def free_ino(self, ino: int) -> None:
-        if ino:
+    def free_ino(self, task: Task, ino: int) -> None:
+        """ext4_free_inode(): clear the bit in the inode bitmap."""
+        if ino and self.bdev is not None:
+            self._getblk(task, INODE_BITMAP_BLOCK)
             self.used_inos.discard(ino)
-            self.deleted_at[ino] = self.machine.clock.now
 
     def touch_inode_table(self, task: Task, ino: int) -> None:
         """ext4_get_inode_loc(): read the block holding the inode, charging the reader."""
-        self._touch_metadata(task, (ino - 1) // INODES_PER_TABLE_BLOCK)
+        self._getblk(task, self._itable_block(ino))
 
-    def _touch_metadata(self, task: Task, index: int) -> None:
-        if index not in self.bdev.pages:
-            folio = self.machine.filemap_get_folio(task, self.bdev, index, for_write=False)
-            folio.flags |= PG_PRIVATE
-            self.attach_buffers(folio)  # sb_bread(): the block's buffer_head
+    def ext4_mark_inode_dirty(self, task: Task, ino: int) -> None:
+        """An inode change (size, times) is journalled: its table block is read."""
+        if self.bdev is not None:
+            self._journal_start()
+            self.touch_inode_table(task, ino)
+
+    def ext4_add_entry(self, task: Task, parent: FsDir) -> None:
+        """Link a name into ``parent``: its directory block, then its inode (mtime)."""
+        if self.bdev is not None and parent.block is not None:
+            self._getblk(task, DIR_BLOCK_BASE + parent.block)
+            self.ext4_mark_inode_dirty(task, parent.ino)
+
+    def ext4_delete_entry(self, task: Task, parent: FsDir, ino: int) -> None:
+        """Unlink a name: ext4_find_entry() reads ``parent``'s block; the victim's inode
+        goes on the orphan list and both inodes are updated."""
+        if self.bdev is not None and parent.block is not None:
+            self.machine.charge_time(COST_EXT4_NAMESPACE_OP)
+            self._getblk(task, DIR_BLOCK_BASE + parent.block)
+            self.ext4_mark_inode_dirty(task, ino)
+            self.ext4_mark_inode_dirty(task, parent.ino)
+
+    def _alloc_dir_block(self) -> int:
+        if self._free_dir_blocks:
+            return heapq.heappop(self._free_dir_blocks)
+        self._next_dir_block += 1
+        return self._next_dir_block - 1
+
+    def ext4_init_new_dir(self, task: Task) -> int | None:
+        """mkdir's first block: mballoc reads the block bitmap and takes the lowest
+        free block; ext4_getblk() gives it a fresh page, charged to ``task``."""
+        if self.bdev is None:
+            return None
+        self._getblk(task, BLOCK_BITMAP_BLOCK)
+        block = self._alloc_dir_block()
+        folio = self._getblk(task, DIR_BLOCK_BASE + block)
+        folio.flags |= PG_PRIVATE  # a reused, already cached page is journalled again
+        return block
+
+    def ext4_free_dir_block(self, task: Task, block: int) -> None:
+        """ext4_free_blocks() on rmdir: the bitmap is read, the block's buffer found
+        (sb_find_get_block()) and forgotten by the journal, so its page can go, and
+        the block waits for the commit before reuse (ext4_mb_free_metadata())."""
+        self._journal_start()
+        self._getblk(task, BLOCK_BITMAP_BLOCK)
+        folio = self.bdev.pages.get(DIR_BLOCK_BASE + block)
+        if folio is not None:
+            folio.flags &= ~PG_PRIVATE  # jbd2_journal_forget()
+            self.machine.bh_lrus.bh_lru_install(task.cpu, folio)
+        self._journalled.discard(DIR_BLOCK_BASE + block)
+        self._revoked = True  # jbd2_journal_revoke()
+        self._freed_in_transaction.append(block)
 
     def attach_buffers(self, folio: Folio) -> None:
         """create_empty_buffers() (fs/buffer.c): an ext4 folio gets a buffer_head when it

@@ -35,6 +35,7 @@ from memcglab.kernel.objcg import ObjCgroup, obj_cgroup_get, obj_cgroup_put
 from memcglab.kernel.page_counter import PAGE_SIZE, memparse
 from memcglab.kernel.profiles import DEFAULT_KERNEL, KernelProfile, get_profile
 from memcglab.kernel.rcu import Clock
+from memcglab.machine.bh_lru import BhLrus
 from memcglab.machine.filesystems import AddressSpace, FsDir, FsFile, RegularFs, SwapSlot
 from memcglab.machine.memory import PhysicalMemory
 from memcglab.machine.task import KERNEL_STACK_PAGES, TASK_SLAB_BYTES, Mm, Task
@@ -109,6 +110,7 @@ class Machine:
         self._inode_dirtied: dict[AddressSpace, float] = {}  # inode -> dirtied_when
         self.check_invariants = check_invariants
         self.drop_caches_count = 0
+        self.bh_lrus = BhLrus(self.nr_cpus)
         # Interface files of each cgroup directory (memcglab.fs.cgroupfs); rmdir drops them.
         self.cgroupfs_cache: dict[Cgroup, tuple] = {}
         self.cgroupfs_core_cache: dict[Cgroup, dict] = {}
@@ -152,6 +154,7 @@ class Machine:
         self.ext4.root.children["lost+found"] = lost_found
         lost_found.ino = 11
         self.ext4.touch_inode_table(boot, 2)
+        self.ext4.ext4_mkfs(boot)
         self.vfs.mount("/proc", ProcRoot(self))
         # drivers/base/cpu.c: the CPU masks, as a range list ("0-1").
         cpus = f"0-{self.nr_cpus - 1}\n" if self.nr_cpus > 1 else "0\n"
@@ -257,6 +260,7 @@ class Machine:
 
     def _move_anon_charges(self, mm: Mm, src: MemCgroup, dst: MemCgroup) -> None:
         """mem_cgroup_move_charge(): re-charge the task's anon folios to dst (v1)."""
+        self.lru_add_drain_all()
         mm.split_anon_runs()  # the page-table walk moves one page at a time
         for folio in mm.anon:
             if not isinstance(folio, Folio) or folio_memcg(folio) is not src:
@@ -502,9 +506,17 @@ class Machine:
             self.writeback_folio(folio)
         self._inode_dirtied.pop(mapping, None)
 
-    def sync_all(self) -> None:
+    def sync_all(self, cpu: int = 0) -> None:
+        """sync(2) from a task on ``cpu``: write back every dirty inode, then
+        ext4_sync_fs() commits the journal, waking kjournald2 beside the waiter."""
         for mapping in list(self._inode_dirtied):
             self._writeback_inode(mapping)
+        self.ext4.jbd2_journal_commit(cpu=cpu)
+
+    def lru_add_drain_all(self) -> None:
+        """mm/swap.c: drain every CPU's LRU caches. The model has no per-CPU folio
+        batches (docs/fidelity.md), so what is left is the buffer-head LRUs."""
+        self.bh_lrus.invalidate_bh_lrus()
 
     def _flusher(self) -> None:
         """wb_workfn(): every 5 s, write back inodes dirtied more than 30 s ago.
@@ -761,7 +773,8 @@ class Machine:
 
     def sync(self, pid: int) -> None:
         self.charge_time(COST_SYSCALL * 100)
-        self.sync_all()
+        t = self.tasks.get(pid)
+        self.sync_all(t.cpu if t is not None else 0)
 
     def now(self) -> float:
         return self.clock.now

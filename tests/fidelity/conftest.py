@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from memcglab.kernel.profiles import get_profile
 from memcglab.real import RealKernelError, RealResult, run_real
 from memcglab.real.packages import default_cache_dir, read_manifest
 
@@ -98,15 +99,16 @@ def real_kernel_for(kernel: str) -> RealKernel:
 # pages queues each one, with a reference, on its CPU's lru_deactivate_file batch
 # (mm/swap.c deactivate_file_folio()). Until that CPU drains it, a later drop_caches
 # cannot evict them even once clean, so their memcgs stay dying. The model has no
-# per-CPU batches and reports the drained case; a real count may exceed it by up to
-# one batch less one page. PAGEVEC_SIZE is 31 since 6.10 ("mm: increase folio batch size").
-PAGEVEC_SIZE = {"6.1": 15, "6.12": 31}
+# per-CPU folio batches and reports the drained case; a real count may exceed it by up
+# to one batch less one page. Since 6.6 drop_caches drains every CPU first
+# (lru_add_drain_all() in drop_caches_sysctl_handler()), so no slack there.
+PAGEVEC_SIZE = 15  # 31 since 6.10, when drop_caches already drains
 
 
 def remote_batch_slack(kernel: str) -> int:
     """How many more memcgs real ``kernel`` may keep after sync + drop_caches when an
     earlier, unsynced drop_caches left dirty pages queued on an undrained CPU."""
-    return PAGEVEC_SIZE[kernel] - 1
+    return 0 if get_profile(kernel).drop_caches_drains_lru else PAGEVEC_SIZE - 1
 
 
 def parse_marks(stdout: str) -> dict[str, dict[str, int]]:
