@@ -57,7 +57,10 @@ def lruvec_folio_kinds(memcg: MemCgroup) -> Counter[str]:
 def _kind(folio: Folio) -> str:
     if folio.flags & PG_ANON:
         return "anon"
-    return "shmem" if folio.flags & PG_SWAPBACKED else "file"
+    if folio.flags & PG_SWAPBACKED:
+        return "shmem"
+    # The block device's page cache: inode-table, bitmap and directory blocks.
+    return "ext4 metadata" if folio.mapping.inode is None else "file"
 
 
 def memcg_pins(machine: Machine, memcg: MemCgroup,

@@ -176,3 +176,10 @@ def test_random_and_mutated_scripts_never_raise(kernel, mode, lines, cuts, junk)
     check_machine(m)
     drain_and_settle(m)
     check_machine(m, quiescent=True)
+
+
+def test_a_proc_pid_of_non_ascii_digits_does_not_exist():
+    m = Machine(kernel="6.1", cgroup="v2")
+    with pytest.raises(SysError) as e:
+        m.read_file("/proc/²/status")  # '²'.isdigit(), but int('²') raises
+    assert e.value.errno == 2

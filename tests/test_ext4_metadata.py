@@ -110,3 +110,16 @@ def totals_from_show(text: str) -> list[tuple[str, int]]:
     """(label, nr_dying_descendants) from the measurement scripts' show() lines."""
     return [(m[1].strip(), int(m[2])) for m in
             re.finditer(r"^(\S.{0,23}?)\s+memory .*?nr_dying_descendants (\d+)", text, re.M)]
+
+
+def test_why_names_ext4_metadata_pages():
+    from memcglab.helpers import why_dying
+
+    m = Machine(kernel="6.1", cgroup="v2")
+    m.run("for i in 1 2 3; do mkdir /sys/fs/cgroup/t$i; echo $$ > /sys/fs/cgroup/t$i/cgroup.procs\n"
+          "mkdir /root/d$i; rmdir /root/d$i\n"
+          "echo $$ > /sys/fs/cgroup/cgroup.procs; rmdir /sys/fs/cgroup/t$i; done\n"
+          "sync; echo 3 > /proc/sys/vm/drop_caches\n", name="s")
+    pins = why_dying(m)
+    assert len(pins) == 3
+    assert all("ext4 metadata folios" in holders for _, holders in pins)

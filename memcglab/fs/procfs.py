@@ -180,7 +180,7 @@ class ProcRoot(Node):
             return self.static[name]
         if name == "self":
             return None  # resolved per task by the shell's "$$"; see pid_dir
-        if name.isdigit():
+        if name.isdigit() and name.isascii():  # int() rejects digits such as '²'
             t = self.machine.tasks.get(int(name))
             if t is not None:
                 return pid_dir(self.machine, t)

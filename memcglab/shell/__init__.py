@@ -76,6 +76,10 @@ class Shell:
         sched = rt.sched
         limit = sys.getrecursionlimit()
         sys.setrecursionlimit(max(limit, RECURSION_LIMIT))
+        # a script may spell a number with any count of digits; Python's int() refuses
+        # more than 4300 unless told otherwise
+        digits = sys.get_int_max_str_digits()
+        sys.set_int_max_str_digits(0)
         sched.driving += 1
         try:
             task = sched.start(self._main(text))
@@ -89,6 +93,7 @@ class Shell:
         finally:
             sched.driving -= 1
             sys.setrecursionlimit(limit)
+            sys.set_int_max_str_digits(digits)
         if rt.aborted is not None:
             status = rt.aborted
         return status

@@ -294,7 +294,7 @@ class Evaluator:
         if text is None or text == "":
             return 0
         text = text.strip()
-        if text.isdigit():
+        if text.isdigit() and text.isascii():
             return parse_number(text) if text[0] == "0" else int(text)
         if self.depth > 64:
             raise ArithError("expression recursion level exceeded")

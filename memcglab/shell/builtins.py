@@ -16,7 +16,7 @@ from .assoc import Assoc
 from .conditions import eval_test
 from .expand import DEFAULT_IFS, ArrayArg, ExpansionError
 from .nodes import Arith
-from .printf import echo_text, format_printf
+from .printf import PrintfError, echo_text, failed, format_printf
 from .streams import CLOSED
 from .system import O_RDONLY, SysError
 
@@ -57,14 +57,17 @@ def b_printf(proc, argv):
     if not args:
         proc.error("printf: usage: printf [-v var] format [arguments]")
         return 2
-    text, errors = format_printf(args[0], args[1:])
+    try:
+        text, errors = format_printf(args[0], args[1:])
+    except PrintfError as e:
+        proc.not_simulated(f"printf: {e}")
     for message in errors:
         proc.error(f"printf: {message}")
+    status = 1 if failed(errors) else 0
     if var is not None:
         proc.setvar(var, text)
-        return 1 if errors else 0
-    status = _write(proc, "printf", text)
-    return status or (1 if errors else 0)
+        return status
+    return _write(proc, "printf", text) or status
 
 
 def b_test(proc, argv):
@@ -452,7 +455,10 @@ def b_read(proc, argv):
                 elif letter == "d":
                     delim = value[:1]
                 elif letter in "nN":
-                    limit = int(value) if value.isdigit() else None
+                    if not (value.isdigit() and value.isascii()):
+                        proc.error(f"read: {value}: invalid number")
+                        return 1
+                    limit = int(value)
                 elif letter == "a":
                     array = value
                 elif letter == "u":
@@ -705,7 +711,7 @@ def _job_pid(proc, spec: str) -> int | None:
 
 
 def signal_number(text: str) -> int | None:
-    if text.isdigit():
+    if text.isdigit() and text.isascii():
         return int(text)
     name = text.upper().removeprefix("SIG")
     return SIGNALS.get(name)

@@ -303,7 +303,7 @@ class Expander:
         if array is not None:
             # $a is ${a[0]}
             return array.get("0") if type(array) is Assoc else array.get(0)
-        if name.isdigit():
+        if name.isdigit() and name.isascii():
             n = int(name)
             if n == 0:
                 return self.arg0
@@ -410,7 +410,7 @@ class Expander:
             if kind == "=":
                 if missing:
                     value = self.expand_word(part.arg)
-                    if name.isdigit() or name in self.SPECIAL:
+                    if name.isdigit() and name.isascii() or name in self.SPECIAL:
                         raise ExpansionError(f"${name}: cannot assign in this way")
                     if part.name[0] == "!":  # ${!a[i]:=v} sets what a[i] names
                         self.arith_set(name, value)

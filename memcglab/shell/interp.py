@@ -950,6 +950,8 @@ class Process(Expander):
             if type(result) is not int:
                 result = yield from result
             return result
+        except ExpansionError as e:  # a variable the builtin sets is readonly (read, printf -v...)
+            return self.expansion_failed(e)
         finally:
             if opened is not None:
                 self.fds = saved_fds
@@ -1069,7 +1071,7 @@ class Process(Expander):
                 if op == "<<<":
                     fds[fd] = BytesInput((target + "\n").encode("utf-8", "surrogateescape"))
                     continue
-                if op in (">&", "<&") and (target.isdigit() or target == "-"):
+                if op in (">&", "<&") and (target.isdigit() and target.isascii() or target == "-"):
                     if target == "-":
                         fds.pop(fd, None)
                     elif int(target) in fds:
@@ -1327,7 +1329,7 @@ def pipe_to(reader) -> PipeBuffer:
             count = args[0][1:]
         elif args:
             return PipeBuffer()
-        if count.isdigit():
+        if count.isdigit() and count.isascii():
             if mode == "c":
                 return PipeBuffer(cap=max(int(count), 1))
             return PipeBuffer(line_limit=int(count))

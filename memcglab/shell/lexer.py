@@ -113,7 +113,7 @@ class Lexer:
                     return Token("OP", op, self.line, pos)
         # an IO number: digits directly followed by < or >
         end = pos
-        while end < n and src[end].isdigit():
+        while end < n and "0" <= src[end] <= "9":  # ASCII only: int() rejects '²'
             end += 1
         if end > pos and end < n and src[end] in "<>" and not _procsub_at(src, end):
             for op in OPERATORS:
@@ -347,9 +347,9 @@ class Lexer:
             end = pos
             while end < n and src[end] in NAME_CHARS:
                 end += 1
-        elif pos < n and src[pos].isdigit():
+        elif pos < n and "0" <= src[pos] <= "9":
             end = pos
-            while end < n and src[end].isdigit():
+            while end < n and "0" <= src[end] <= "9":
                 end += 1
         elif src.startswith("!", pos) and src[pos + 1:pos + 2] in NAME_START:
             end = pos + 1  # ${!name}: indirection; ${!name[@]}: the indices

@@ -66,8 +66,19 @@ def backslash_escapes(text: str, echo: bool = False) -> tuple[str, bool]:
     return join_escaped(out), False
 
 
+INT_MIN, INT_MAX = -(1 << 31), (1 << 31) - 1
+# Fields this wide are real (bash prints up to INT_MAX pad characters) but would not fit
+# in the model's memory: they stop the script as not simulated.
+MAX_FIELD = 1 << 24
+
+
 class PrintfError(Exception):
-    pass
+    """A field too wide to simulate; the message names it."""
+
+
+def failed(errors: list[str]) -> bool:
+    """Whether printf's messages include an error (warnings leave the status at 0)."""
+    return any(not message.startswith("warning: ") for message in errors)
 
 
 def _number(arg: str, errors: list[str]) -> int:
@@ -95,6 +106,26 @@ def _float(arg: str, errors: list[str]) -> float:
     except ValueError:
         errors.append(f"{arg}: invalid number")
         return 0.0
+
+
+def _star(args: list[str], errors: list[str]) -> int:
+    """A ``*`` width or precision, taken as a C int: bash clamps a value out of range
+    and warns, naming the argument after it; with none left, the value wraps."""
+    value = _number(args.pop(0), errors) if args else 0
+    if INT_MIN <= value <= INT_MAX:
+        return value
+    if not args:
+        value &= 0xFFFFFFFF
+        return value - (1 << 32) if value > INT_MAX else value
+    errors.append(f"warning: {args[0]}: Numerical result out of range")
+    return INT_MAX if value > 0 else INT_MIN
+
+
+def _field(text: str | None) -> int:
+    """The characters a width or precision asks for; past 18 digits, more than INT_MAX
+    (without converting: int() refuses strings of over 4300 digits)."""
+    digits = (text or "0").lstrip("-")
+    return int(digits) if len(digits) <= 18 else INT_MAX + 1
 
 
 def shell_quote(text: str) -> str:
@@ -125,14 +156,22 @@ def format_printf(fmt: str, args: list[str]) -> tuple[str, list[str]]:
                 out.append("%")
                 continue
             if width == "*":
-                width = str(_number(args.pop(0), errors)) if args else "0"
+                width = str(_star(args, errors))
                 consumed += 1
             if precision == "*":
-                precision = str(_number(args.pop(0), errors)) if args else "0"
+                precision = str(_star(args, errors))
                 consumed += 1
             arg = args.pop(0) if args else None
             if arg is not None:
                 consumed += 1
+            if precision is not None and precision.startswith("-"):
+                precision = None  # C: a negative precision is taken as omitted
+            if max(_field(width), _field(precision)) > INT_MAX:
+                continue  # printf(3) fails with EOVERFLOW and bash prints nothing for it
+            # a string's precision only cuts it short; a number's adds zeros
+            size = max(_field(width), 0 if conv in "sbqc" else _field(precision))
+            if size > MAX_FIELD:
+                raise PrintfError(f"a field of {size} characters")
             spec = "%" + flags + (width or "") + ("." + precision if precision is not None else "")
             if conv in "sbq":
                 value = arg or ""

@@ -822,4 +822,19 @@ CASES = [
      's=1\n',
      'script.sh: line 2: 1/0: division by 0 (error token is "0")\n',
      0),
+    # a builtin that sets a readonly variable (read, printf -v, mapfile) reports it and goes on
+    ('readonly x=1; read x <<< a; echo "s=$?"\nreadonly y=1; printf -v y %s a; echo "s=$? $y"\nreadonly r=1; read q r <<< "a b"; echo "s=$? $q"; mapfile x < /dev/null; echo "s=$?"',
+     's=1\ns=1 1\ns=1 a\ns=1\n',
+     'script.sh: line 1: x: readonly variable\nscript.sh: line 2: y: readonly variable\nscript.sh: line 3: r: readonly variable\nscript.sh: line 3: x: readonly variable\n',
+     0),
+    # digits are ASCII: '²' is a word, not an fd or a count
+    ('echo x ²>&1; echo $²; echo y >&²; cat ²\nread -n ² v <<< abc; echo "s=$? $v"; read -n -1 v <<< abc; echo "s=$?"; read -N 2 v <<< abc; echo "s=$? $v"',
+     'x ²\n$²\ny\ns=1 \ns=1\ns=0 ab\n',
+     'script.sh: line 2: read: ²: invalid number\nscript.sh: line 2: read: -1: invalid number\n',
+     0),
+    # printf widths and precisions past INT_MAX print nothing; a * value is taken as a C int
+    ('printf \'x%9999999999sy\\n\' a; echo " rc=$?"\nprintf \'x%.9999999999sy\\n\' abc; echo " rc=$?"\nprintf \'x%2147483648sy\\n\' abc; echo " rc=$?"\nprintf \'x%-2147483648sy\\n\' abc; echo " rc=$?"\nprintf \'x%99999999999999999999999sy\\n\' abc; echo " rc=$?"\nprintf \'x%9999999999sy%s\\n\' abc def; echo " rc=$?"\nprintf \'x%.*sy\\n\' 9999999999 abc; echo " rc=$?"\nprintf \'x%.*sy\\n\' -9999999999 abc; echo " rc=$?"\nprintf \'%.*d|%.*s|\\n\' -5 1 -1 abc\nprintf \'x%.2147483648sy\\n\' abc\nprintf \'%*d|\\n\' 4294967298\nprintf \'%d|%*d|\\n\' 3 -4294967298\nprintf \'%-*d|%s\\n\' 99 7 -99999999999 x',
+     'xy\n rc=0\nxy\n rc=0\nxy\n rc=0\nxy\n rc=0\nxy\n rc=0\nxydef\n rc=0\nxabcy\n rc=0\nxabcy\n rc=0\n1|abc|\nxy\n 0|\n3|0 |\n7                                                                                                  |-99999999999\n0|\n',
+     'script.sh: line 7: printf: warning: abc: Numerical result out of range\nscript.sh: line 8: printf: warning: abc: Numerical result out of range\nscript.sh: line 13: printf: x: invalid number\n',
+     1),
 ]

@@ -159,3 +159,41 @@ def test_array_errors_under_nounset():
     assert result.err == "script.sh: line 3: a[3]: unbound variable\n"
     assert result.out == ""
     assert result.status == 1
+
+
+def test_non_ascii_digits_are_not_numbers():
+    """str.isdigit() accepts '²', which int() rejects: each of these raised ValueError."""
+    for script, message in [
+        ("x=²; echo $((x))", "invalid arithmetic operator"),
+        ("echo ${²}", "${²}: bad substitution"),
+        ("kill -s ² $$", "invalid signal specification"),
+        ("yes | head -n ²", "invalid number of lines"),
+    ]:
+        result = run(script)
+        assert message in result.err, script
+        assert result.status != 0, script
+
+
+def test_a_printf_field_too_wide_to_hold_is_not_simulated():
+    """bash pads to INT_MAX characters; the model stops instead of running out of memory."""
+    for script in ("printf '%2147483647d' 1", "printf '%*s' 99999999 x y",
+                   "echo | awk '{printf \"%.99999999d\", 1}'"):
+        result = run(script + "\necho after")
+        assert "printf: a field of" in result.err and "not simulated" in result.err, script
+        assert (result.out, result.status) == ("", 127), script
+
+
+def test_numbers_of_any_length_are_read():
+    """Python's int() refuses strings of over 4300 digits unless told otherwise."""
+    n = "9" * 5000
+    result = run(f"echo $(({n}-{n})); [ {n} -eq 1 ]; a[{n}]=1; printf '%.0s' {n}; echo x >&{n}")
+    assert result.out.startswith("0\n")
+
+
+def test_dd_sizes_past_intmax_are_invalid_and_huge_buffers_not_simulated():
+    result = run("dd if=/dev/zero of=f bs=99999999999999999999 count=1\n"
+                 "dd if=/dev/zero of=f seek=3G")
+    assert result.err == ("dd: invalid number: '99999999999999999999': Value too large for defined"
+                          " data type\nmemcglab: 2: dd: a buffer or seek of 1649267441664 bytes:"
+                          " not simulated\n")
+    assert result.status == 127

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 
-from ..printf import format_printf
+from ..printf import PrintfError, format_printf
 from . import UsageError, command
 from .textproc import decode, posix_regex
 
@@ -707,5 +707,7 @@ def awk(ctx) -> int:
         ctx.out("".join(machine.out))
         ctx.error(str(e) if isinstance(e, AwkError) else f"arithmetic or nesting limit: {e}")
         return 2
+    except PrintfError as e:
+        ctx.proc.not_simulated(f"awk: printf: {e}")
     ctx.out("".join(machine.out))
     return status

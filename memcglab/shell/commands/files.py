@@ -39,6 +39,10 @@ def cat(ctx) -> int:
     return status
 
 
+INTMAX_MAX = (1 << 63) - 1
+# A dd buffer (or a seek, which the model writes out as zeros) past this size is real but
+# would not fit in the model's memory: the script stops as not simulated.
+MAX_DD_BYTES = 1 << 31
 SIZE_SUFFIXES = {"c": 1, "w": 2, "b": 512, "k": 1024, "K": 1024, "kB": 1000, "KB": 1000,
                  "M": 1024**2, "MB": 1000**2, "G": 1024**3, "GB": 1000**3, "T": 1024**4,
                  "KiB": 1024, "MiB": 1024**2, "GiB": 1024**3}
@@ -54,7 +58,10 @@ def parse_size(text: str) -> int:
     m = re.fullmatch(r"(\d+)([A-Za-z]*)", text)
     if m is None or (m.group(2) and m.group(2) not in SIZE_SUFFIXES):
         raise UsageError(f"invalid number: '{text}'")
-    return int(m.group(1)) * SIZE_SUFFIXES.get(m.group(2), 1)
+    value = int(m.group(1)) * SIZE_SUFFIXES.get(m.group(2), 1)
+    if value > INTMAX_MAX:
+        raise UsageError(f"invalid number: '{text}': Value too large for defined data type")
+    return value
 
 
 def _human(value: float, base: int, units: list[str], rate: bool = False) -> str:
@@ -106,6 +113,8 @@ def dd(ctx) -> int:
         obs = parse_size(ops.get("obs", "512"))
     count = parse_size(ops["count"]) if "count" in ops else None
     skip, seek = parse_size(ops.get("skip", "0")), parse_size(ops.get("seek", "0"))
+    if max(ibs, obs, seek * obs) > MAX_DD_BYTES:
+        ctx.proc.not_simulated(f"dd: a buffer or seek of {max(ibs, obs, seek * obs)} bytes")
     conv = set(ops.get("conv", "").split(",")) - {""}
     oflags = set(ops.get("oflag", "").split(",")) - {""}
     status_level = ops.get("status", "")

@@ -176,7 +176,7 @@ def xargs(ctx):
         opt = args.pop(0)
         if opt == "-n" and args:
             max_args = int(args.pop(0))
-        elif opt.startswith("-n") and opt[2:].isdigit():
+        elif opt.startswith("-n") and opt[2:].isdigit() and opt[2:].isascii():
             max_args = int(opt[2:])
         elif opt == "-I" and args:
             replace = args.pop(0)

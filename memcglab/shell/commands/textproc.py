@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from ..printf import backslash_escapes, echo_text, format_printf
+from ..printf import PrintfError, backslash_escapes, echo_text, failed, format_printf
 from ..streams import BrokenPipe
 from . import UsageError, command, split_options
 
@@ -37,11 +37,14 @@ def echo(ctx) -> int:
 def printf(ctx) -> int:
     if len(ctx.argv) < 2:
         raise UsageError("missing operand")
-    text, errors = format_printf(ctx.argv[1], ctx.argv[2:])
+    try:
+        text, errors = format_printf(ctx.argv[1], ctx.argv[2:])
+    except PrintfError as e:
+        ctx.proc.not_simulated(f"printf: {e}")
     ctx.out(text)
     for message in errors:
         ctx.error(message)
-    return 1 if errors else 0
+    return 1 if failed(errors) else 0
 
 
 def _count_option(opts: dict, args: list[str]) -> tuple[str, str]:
