@@ -837,4 +837,9 @@ CASES = [
      'xy\n rc=0\nxy\n rc=0\nxy\n rc=0\nxy\n rc=0\nxy\n rc=0\nxydef\n rc=0\nxabcy\n rc=0\nxabcy\n rc=0\n1|abc|\nxy\n 0|\n3|0 |\n7                                                                                                  |-99999999999\n0|\n',
      'script.sh: line 7: printf: warning: abc: Numerical result out of range\nscript.sh: line 8: printf: warning: abc: Numerical result out of range\nscript.sh: line 13: printf: x: invalid number\n',
      1),
+    # sed s///N replaces the Nth match (with g, from the Nth on); bad flags and references are script errors; awk's & and \\&
+    ('echo aaaa | sed \'s/a/b/2\'\necho aaaa | sed \'s/a/b/3g\'\necho aaaa | sed \'s/a/b/9\'\necho abab | sed \'s/\\(a\\)b/[\\1]/2\'\necho a.b | sed \'s/./&&/g\'\necho aaa | sed \'s/a/b/0\'; echo "s=$?"\necho a | sed \'s/a/\\1/\'; echo "s=$?"\necho a | sed s; echo "s=$?"\necho a | awk \'{ sub(/a/, "[\\\\1&\\\\&]"); print }\'\necho aXa | awk \'{ n = gsub("a", "<&>"); print n, $0 }\'',
+     'abaa\naabb\naaaa\nab[a]\naa..bb\ns=1\ns=1\ns=1\n[\\1a&]\n2 <a>X<a>\n',
+     "sed: -e expression #1, char 7: number option to `s' command may not be zero\nsed: -e expression #1, char 7: invalid reference \\1 on `s' command's RHS\nsed: -e expression #1, char 1: unterminated `s' command\n",
+     0),
 ]

@@ -197,3 +197,18 @@ def test_dd_sizes_past_intmax_are_invalid_and_huge_buffers_not_simulated():
                           " data type\nmemcglab: 2: dd: a buffer or seek of 1649267441664 bytes:"
                           " not simulated\n")
     assert result.status == 127
+
+
+def test_regular_expressions_python_cannot_compile_are_command_errors():
+    """Each of these raised re.error (or IndexError) out of the command."""
+    for script, message in [
+        ("echo a | sed 's/\\(/x/'", "sed: -e expression #1, char 7: invalid regular expression"),
+        ("echo a | awk '/(/'", "awk: invalid regular expression /(/"),
+        ("echo a | awk '{ sub(\"(\", \"x\") }'", "awk: invalid regular expression /(/"),
+        ("echo a | awk '{ print match($0, \"[b-a]\") }'", "awk: invalid regular expression"),
+        ("expr a : '\\('", "expr: invalid regular expression"),
+        ("echo a | sed -n '/\\(/p'", "sed: -e expression #1, char 3: invalid regular expression"),
+    ]:
+        result = run(script)
+        assert result.err.startswith(message), script
+        assert result.status != 0, script

@@ -12,6 +12,7 @@ sub gsub. Options: ``-F sep``, ``-v name=value``. Not supported (reported as
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from ..printf import PrintfError, format_printf
 from . import UsageError, command
@@ -38,6 +39,23 @@ KEYWORDS = frozenset(["BEGIN", "END", "print", "printf", "if", "else", "while", 
 
 class AwkError(Exception):
     pass
+
+
+@lru_cache(maxsize=256)
+def _regex(text: str) -> re.Pattern:
+    """An awk regular expression; one Python cannot compile is an awk error."""
+    try:
+        return re.compile(posix_regex(text, True))
+    except re.error as e:
+        raise AwkError(f"invalid regular expression /{text}/: {e.msg}") from None
+
+
+def _replacement(text: str):
+    """sub()/gsub()'s replacement: ``&`` is the match, ``\\&`` a literal ``&``, every
+    other character itself (a Python template would read ``\\1`` as a group)."""
+    def expand(m: re.Match) -> str:
+        return re.sub(r"\\&|&", lambda t: "&" if len(t.group()) == 2 else m.group(), text)
+    return expand
 
 
 class _Next(Exception):
@@ -425,7 +443,7 @@ class _Awk:
         elif len(fs) == 1 and fs != "\\":
             parts = line.split(fs)
         else:
-            parts = re.split(posix_regex(fs, True), line)
+            parts = _regex(fs).split(line)
         self.fields = [line] + parts
         self.vars["NF"] = float(len(parts))
 
@@ -472,7 +490,7 @@ class _Awk:
         if kind == "index":
             return self.arrays.setdefault(node[1], {}).get(_str(self.eval(node[2])), "")
         if kind == "regex":
-            return float(re.search(posix_regex(node[1], True), self.fields[0]) is not None)
+            return float(_regex(node[1]).search(self.fields[0]) is not None)
         if kind == "concat":
             return _str(self.eval(node[1])) + _str(self.eval(node[2]))
         if kind == "bin":
@@ -505,7 +523,7 @@ class _Awk:
                           ">=": a >= b}[node[1]])
         if kind == "match":
             rx = node[3][1] if node[3][0] == "regex" else _str(self.eval(node[3]))
-            found = re.search(posix_regex(rx, True), _str(self.eval(node[2]))) is not None
+            found = _regex(rx).search(_str(self.eval(node[2]))) is not None
             return float(found if node[1] == "~" else not found)
         if kind == "in":
             return float(_str(self.eval(node[1])) in self.arrays.get(node[2], {}))
@@ -556,21 +574,20 @@ class _Awk:
         if name == "split":
             s = _str(self.eval(args[0]))
             sep = _str(self.eval(args[2])) if len(args) > 2 else self.vars["FS"]
-            parts = s.split() if sep == " " else re.split(posix_regex(sep, True), s) if s else []
+            parts = s.split() if sep == " " else _regex(sep).split(s) if s else []
             self.arrays[args[1][1]] = {str(i): p for i, p in enumerate(parts, 1)}
             return float(len(parts))
         if name in ("sub", "gsub"):
             rx = args[0][1] if args[0][0] == "regex" else _str(self.eval(args[0]))
-            repl = _str(self.eval(args[1])).replace("\\&", "\0").replace("&", r"\g<0>")
+            repl = _replacement(_str(self.eval(args[1])))
             target = args[2] if len(args) > 2 else ("field", ("const", 0.0))
             text = _str(self.lvalue_get(target))
-            new, count = re.subn(posix_regex(rx, True), repl.replace("\0", "&"), text,
-                                 count=0 if name == "gsub" else 1)
+            new, count = _regex(rx).subn(repl, text, count=0 if name == "gsub" else 1)
             self.lvalue_set(target, new)
             return float(count)
         if name == "match":
-            m = re.search(posix_regex(_str(self.eval(args[1])) if args[1][0] != "regex"
-                                      else args[1][1], True), _str(self.eval(args[0])))
+            m = _regex(_str(self.eval(args[1])) if args[1][0] != "regex"
+                       else args[1][1]).search(_str(self.eval(args[0])))
             self.vars["RSTART"] = float(m.start() + 1 if m else 0)
             self.vars["RLENGTH"] = float(len(m.group()) if m else -1)
             return self.vars["RSTART"]

@@ -538,9 +538,13 @@ def _expr(tokens: list[str]):
         return _expr_value(tok)
 
     def match_(s: str, regex: str):
-        m = re.match(posix_regex(regex, False), s)
+        try:
+            rx = re.compile(posix_regex(regex, False))
+        except re.error as e:
+            raise UsageError(f"invalid regular expression: {e.msg}") from None
+        m = rx.match(s)
         if m is None:
-            return "" if re.compile(posix_regex(regex, False)).groups else 0
+            return "" if rx.groups else 0
         return m.group(1) if m.groups() else m.end()
 
     def colon():
@@ -620,7 +624,7 @@ def _sed_parse(script: str) -> list[tuple]:
             return ("last", None)
         if i < n and script[i] == "/":
             end = script.index("/", i + 1)
-            value = ("re", re.compile(posix_regex(script[i + 1:end], False)))
+            value = ("re", _sed_regex(script[i + 1:end], "", end))
             i = end + 1
             return value
         return None
@@ -644,6 +648,8 @@ def _sed_parse(script: str) -> list[tuple]:
         cmd = script[i]
         i += 1
         if cmd == "s":
+            if i >= n:
+                raise UsageError(f"-e expression #1, char {i}: unterminated `s' command")
             delim = script[i]
             parts = []
             j = i + 1
@@ -666,16 +672,47 @@ def _sed_parse(script: str) -> list[tuple]:
                 j += 1
             flags = script[flags_start:j].strip()
             i = j
-            regex = re.compile(posix_regex(parts[0], False), re.I if "I" in flags else 0)
+            regex = _sed_regex(parts[0], flags, j)
+            for ref in re.findall(r"\\(\d)", parts[1]):
+                if int(ref) > regex.groups:
+                    raise UsageError(f"-e expression #1, char {j}: invalid reference \\{ref} "
+                                     "on `s' command's RHS")
             repl = re.sub(r"\\(\d)", r"\\g<\1>", parts[1].replace("\\&", "\0")).replace(
                 "&", r"\g<0>").replace("\0", "&")
-            count = 0 if "g" in flags else int(re.sub(r"\D", "", flags) or 1)
-            commands.append(((start, end, negate), "s", (regex, repl, count, "p" in flags)))
+            nth = int(re.sub(r"\D", "", flags) or 1)
+            if nth == 0:
+                raise UsageError(f"-e expression #1, char {j}: number option to `s' command "
+                                 "may not be zero")
+            commands.append(((start, end, negate), "s", (regex, repl, nth, "g" in flags,
+                                                         "p" in flags)))
         elif cmd in "pdq=":
             commands.append(((start, end, negate), cmd, None))
         else:
             raise UsageError(f"-e expression #1, char {i}: unknown command: `{cmd}'")
     return commands
+
+
+def _sed_regex(pattern: str, flags: str, char: int) -> re.Pattern:
+    try:
+        return re.compile(posix_regex(pattern, False), re.I if "I" in flags else 0)
+    except re.error as e:
+        raise UsageError(f"-e expression #1, char {char}: invalid regular expression: "
+                         f"{e.msg}") from None
+
+
+def _sed_substitute(regex: re.Pattern, repl: str, line: str, nth: int,
+                    every: bool) -> tuple[str, bool]:
+    """``s///N``: replace the Nth match only, or with ``g`` the Nth and all after it."""
+    matches = list(regex.finditer(line))
+    chosen = matches[nth - 1:] if every else matches[nth - 1:nth]
+    out: list[str] = []
+    pos = 0
+    for m in chosen:
+        out.append(line[pos:m.start()])
+        out.append(m.expand(repl))
+        pos = m.end()
+    out.append(line[pos:])
+    return "".join(out), bool(chosen)
 
 
 @command("sed")
@@ -755,8 +792,8 @@ def _sed_run(program: list[tuple], lines: list[str], quiet: bool) -> str:
             if selected == negate:
                 continue
             if cmd == "s":
-                regex, repl, count, print_it = arg
-                new, made = regex.subn(repl, line, count=count)
+                regex, repl, nth, every, print_it = arg
+                new, made = _sed_substitute(regex, repl, line, nth, every)
                 if made:
                     line = new
                     if print_it:
