@@ -10,6 +10,7 @@ no signal a trap could catch.
 from __future__ import annotations
 
 import errno
+import re
 
 from . import varprint
 from .assoc import Assoc
@@ -894,17 +895,27 @@ def b_builtin(proc, argv):
     return builtin(proc, argv[1:])
 
 
+def _optind(text: str) -> int:
+    """OPTIND as bash reads it, with atoi(): a value below 1, or no number, starts over."""
+    m = re.match(r"\s*([-+]?\d+)", text)
+    return max(int(m.group(1)) if m else 0, 1)
+
+
 def b_getopts(proc, argv):
     if len(argv) < 3:
         proc.error("getopts: usage: getopts optstring name [arg ...]")
         return 2
     spec, name = argv[1], argv[2]
     args = argv[3:] or proc.positional
-    index = int(proc.vars.get("OPTIND", "1") or "1")
+    index = _optind(proc.vars.get("OPTIND", "1"))
     offset = int(proc.vars.get("_OPTPOS", "1"))
+    if index <= len(args) and offset >= len(args[index - 1]):
+        offset = 1  # OPTIND was set back while a word of bundled options was half read
     if index > len(args) or not args[index - 1].startswith("-") or args[index - 1] in ("-", "--"):
         if index <= len(args) and args[index - 1] == "--":
             proc.vars["OPTIND"] = str(index + 1)
+        elif index > len(args):
+            proc.vars["OPTIND"] = str(len(args) + 1)  # bash: past the end is just after it
         proc.setvar(name, "?")
         return 1
     arg = args[index - 1]

@@ -842,4 +842,9 @@ CASES = [
      'abaa\naabb\naaaa\nab[a]\naa..bb\ns=1\ns=1\ns=1\n[\\1a&]\n2 <a>X<a>\n',
      "sed: -e expression #1, char 7: number option to `s' command may not be zero\nsed: -e expression #1, char 7: invalid reference \\1 on `s' command's RHS\nsed: -e expression #1, char 1: unterminated `s' command\n",
      0),
+    # getopts reads OPTIND with atoi(): below 1 or not a number starts over; past the end is one after it
+    ('OPTIND=-1; getopts a o -a; echo "$? $o $OPTIND"\nOPTIND=x; getopts a o -a; echo "$? $o $OPTIND"\nOPTIND=0; getopts a o -a; echo "$? $o $OPTIND"\nOPTIND=9; getopts a o -a; echo "$? $o $OPTIND"\nOPTIND=1; getopts ab o -ab; echo "$? $o $OPTIND"; OPTIND=1; getopts ab o -b; echo "$? $o $OPTIND"',
+     '0 a 2\n0 a 2\n0 a 2\n1 ? 2\n0 a 1\n0 b 2\n',
+     '',
+     0),
 ]
