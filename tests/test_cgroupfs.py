@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from memcglab import Machine
+from memcglab.invariants import check_machine, drain_and_settle
 from memcglab.shell.system import SysError
 
 MEASURED = Path(__file__).parent.parent / "docs" / "measurements"
@@ -159,3 +160,22 @@ def test_v1_limit_below_unreclaimable_usage_is_ebusy():
     with pytest.raises(SysError) as e:
         m.write_file(m.cgroupfs_path("a/memory.limit_in_bytes"), "64K")
     assert e.value.errno == errno.EBUSY
+
+
+def test_enabling_memory_a_parent_cannot_pay_for_fails_with_enomem():
+    """Each child's new memcg is charged to the parent (5.9+): past its memory.max the
+    write fails with ENOMEM and the memcgs made so far die again (it raised CgroupError)."""
+    m = Machine(kernel="7.1", cgroup="v2")
+    m.mkdir(m.init.pid, "/sys/fs/cgroup/a")
+    for child in "bcdef":
+        m.mkdir(m.init.pid, f"/sys/fs/cgroup/a/{child}")
+    m.write_file("/sys/fs/cgroup/a/memory.max", str(8 * 4096))
+    with pytest.raises(SysError) as e:
+        m.write_file("/sys/fs/cgroup/a/cgroup.subtree_control", "+memory")
+    assert e.value.errno == errno.ENOMEM
+    assert m.read_file("/sys/fs/cgroup/a/cgroup.subtree_control") == "\n"
+    assert "memory.max" not in m.listdir(m.init.pid, "/sys/fs/cgroup/a/b")
+    assert len(m.dying_memcgs()) == 3
+    check_machine(m)
+    drain_and_settle(m)
+    check_machine(m, quiescent=True)

@@ -201,6 +201,18 @@ def _subtree_text(cg: Cgroup) -> str:
     return " ".join(c for c in V2_CONTROLLERS if c in cg.subtree_control) + "\n"
 
 
+def _enable_memory(machine: Machine, cg: Cgroup) -> None:
+    """A child's new memcg may fail to charge its parent (ENOMEM): as when
+    cgroup_apply_control() fails, the csses made so far are killed again
+    (cgroup_finalize_control()) and the write returns the error."""
+    try:
+        machine.core.enable_subsys(cg, "memory")
+    except CgroupError as e:
+        cg.subtree_control.discard("memory")
+        machine.core.disable_subsys(cg, "memory")
+        raise SysError(e.errno) from None
+
+
 def _subtree_write(machine: Machine, cg: Cgroup):
     def store(task: Task, text: str) -> None:
         ops = text.split()
@@ -217,7 +229,7 @@ def _subtree_write(machine: Machine, cg: Cgroup):
                     raise SysError(errno.EBUSY)
                 cg.subtree_control.add(ss)
                 if ss == "memory":
-                    machine.core.enable_subsys(cg, ss)
+                    _enable_memory(machine, cg)
             elif op[0] == "-" and ss in cg.subtree_control:
                 if any(ss in c.subtree_control for c in cg.children.values()):
                     raise SysError(errno.EBUSY)

@@ -25,10 +25,11 @@ cgroups that each create one file leave 14 dying memcgs pinned this way
 bitmap, read by the first file's creator. A directory's block is held while the
 directory lives; rmdir frees the block (ext4_free_blocks() forgets its buffer),
 but the block is reused only after the running jbd2 transaction commits
-(ext4_mb_free_metadata()), so a burst of mkdir/rmdir takes a new block, and a new
-page charged to its cgroup, each time. The freed page stays cached until dropped,
-and while a CPU's buffer-head LRU still references it (memcglab.machine.bh_lru)
-it cannot be dropped at all (docs/measurements/ext4-metadata/).
+(ext4_mb_free_metadata(); memcglab.machine.jbd2), so a burst of mkdir/rmdir takes
+a new block, and a new page charged to its cgroup, each time. The freed page stays
+cached until dropped, and while a CPU's buffer-head LRU still references it
+(memcglab.machine.bh_lru) it cannot be dropped at all
+(docs/measurements/ext4-metadata/).
 """
 
 from __future__ import annotations
@@ -48,6 +49,7 @@ from memcglab.kernel.folio import (
 )
 from memcglab.kernel.list_lru import ListLru, list_lru_add, list_lru_del
 from memcglab.kernel.page_counter import PAGE_SIZE
+from memcglab.machine.jbd2 import Journal
 from memcglab.machine.vfs import O_ACCMODE, Node, OpenFile
 from memcglab.shell.system import O_APPEND, O_RDONLY, O_TRUNC, SysError
 
@@ -69,9 +71,6 @@ EXT4_FIRST_FREE_INO = 12  # 1..10 are reserved, 11 is lost+found
 INODE_BITMAP_BLOCK = -1
 BLOCK_BITMAP_BLOCK = -2
 DIR_BLOCK_BASE = 1 << 30
-# jbd2 commits the running transaction this long after it started
-# (JBD2_DEFAULT_MAX_COMMIT_AGE), or at sync.
-JBD2_COMMIT_INTERVAL = 5.0
 # Simulated cost of an ext4 namespace change (create, unlink, mkdir, rmdir), on the
 # scale of machine.COST_SYSCALL. Calibrated on var-createdelete (50 x 22 such
 # changes): 16.3 s on the 6.1 TCG guest, 7.3 s in the model without it. It sets how
@@ -80,15 +79,6 @@ JBD2_COMMIT_INTERVAL = 5.0
 COST_EXT4_NAMESPACE_OP = 600e-6
 EXT4_INODE_SIZE = 1184
 SHMEM_INODE_SIZE = 776
-
-
-class JournalBlock:
-    """A block of the jbd2 journal, as a buffer-head LRU entry (see jbd2_journal_commit())."""
-
-    __slots__ = ("block",)
-
-    def __init__(self, block: int):
-        self.block = block
 
 
 class SwapSlot:
@@ -319,18 +309,13 @@ class RegularFs:
         # ext4 only: metadata blocks in the block device's page cache.
         self.bdev = None if shmem else AddressSpace(self, None)
         self.used_inos = {2, 11}  # the root directory and lost+found
+        self.journal = None if shmem else Journal(machine, self._release_freed_blocks)
         # Directory blocks: the next never-used one, those free again (a heap, lowest
         # first, as mballoc searches up from the goal), and those freed in the running
         # transaction, which wait for its commit.
         self._next_dir_block = 0
         self._free_dir_blocks: list[int] = []
         self._freed_in_transaction: list[int] = []
-        self._tid = 0  # the running transaction, if _transaction_running
-        self._transaction_running = False
-        self._journalled: set[int] = set()  # metadata blocks it logs
-        self._revoked = False  # whether it forgot (revoked) a freed block
-        self._journal_head = 0  # the next journal block the commit writes
-        self._kjournald_cpu = 0
 
     def ext4_mkfs(self, task: Task) -> None:
         """The root directory's block and the block bitmap, read at mount (by ``task``)."""
@@ -338,38 +323,9 @@ class RegularFs:
         self._getblk(task, DIR_BLOCK_BASE + self.root.block)
         self._getblk(task, BLOCK_BITMAP_BLOCK)
 
-    # --- the journal (fs/jbd2/transaction.c, commit.c) ---------------------
-    def _journal_start(self) -> None:
-        """A handle on the running transaction, started (and its commit timed) if none."""
-        if not self._transaction_running:
-            self._transaction_running = True
-            tid = self._tid
-            self.machine.clock.call_later(JBD2_COMMIT_INTERVAL,
-                                          lambda: self.jbd2_journal_commit(tid))
-
-    def jbd2_journal_commit(self, tid: int | None = None, cpu: int | None = None) -> None:
-        """Commit the running transaction (the commit timer's ``tid``, or any at sync
-        from a task on ``cpu``): the blocks it freed can be allocated again
+    def _release_freed_blocks(self) -> None:
+        """The commit made the blocks freed in its transaction allocatable again
         (ext4_process_freed_data())."""
-        if not self._transaction_running or (tid is not None and tid != self._tid):
-            return
-        self._transaction_running = False
-        # kjournald2 writes a descriptor block, a copy of each logged block, a revoke
-        # block and the commit block, each got with __getblk() on the journal device
-        # (jbd2_journal_get_descriptor_buffer(), jbd2_journal_write_metadata_buffer()),
-        # so they go through the buffer-head LRU of the CPU it runs on, pushing older
-        # buffers out. The kthread is not bound: a sync wakes it on the waiting task's
-        # CPU, the commit timer where it last ran. Journal blocks are not kept in the
-        # model's page cache.
-        if cpu is not None:
-            self._kjournald_cpu = cpu
-        cpu = self._kjournald_cpu
-        for _ in range(2 + len(self._journalled) + self._revoked):
-            self.machine.bh_lrus.bh_lru_install(cpu, JournalBlock(self._journal_head))
-            self._journal_head += 1
-        self._journalled.clear()
-        self._revoked = False
-        self._tid += 1
         for block in self._freed_in_transaction:
             heapq.heappush(self._free_dir_blocks, block)
         self._freed_in_transaction.clear()
@@ -384,8 +340,7 @@ class RegularFs:
             folio.flags |= PG_PRIVATE  # journalled metadata
             self.attach_buffers(folio)  # the block's buffer_head
         self.machine.bh_lrus.bh_lru_install(task.cpu, folio)
-        if self._transaction_running:
-            self._journalled.add(index)
+        self.journal.jbd2_journal_dirty_metadata(index)
         return folio
 
     def _itable_block(self, ino: int) -> int:
@@ -397,7 +352,7 @@ class RegularFs:
         if self.bdev is None:
             return 0
         self.machine.charge_time(COST_EXT4_NAMESPACE_OP)
-        self._journal_start()
+        self.journal.jbd2_journal_start()
         ino = EXT4_FIRST_FREE_INO
         while ino in self.used_inos:
             ino += 1
@@ -419,7 +374,7 @@ class RegularFs:
     def ext4_mark_inode_dirty(self, task: Task, ino: int) -> None:
         """An inode change (size, times) is journalled: its table block is read."""
         if self.bdev is not None:
-            self._journal_start()
+            self.journal.jbd2_journal_start()
             self.touch_inode_table(task, ino)
 
     def ext4_add_entry(self, task: Task, parent: FsDir) -> None:
@@ -458,14 +413,13 @@ class RegularFs:
         """ext4_free_blocks() on rmdir: the bitmap is read, the block's buffer found
         (sb_find_get_block()) and forgotten by the journal, so its page can go, and
         the block waits for the commit before reuse (ext4_mb_free_metadata())."""
-        self._journal_start()
+        self.journal.jbd2_journal_start()
         self._getblk(task, BLOCK_BITMAP_BLOCK)
         folio = self.bdev.pages.get(DIR_BLOCK_BASE + block)
         if folio is not None:
             folio.flags &= ~PG_PRIVATE  # jbd2_journal_forget()
             self.machine.bh_lrus.bh_lru_install(task.cpu, folio)
-        self._journalled.discard(DIR_BLOCK_BASE + block)
-        self._revoked = True  # jbd2_journal_revoke()
+        self.journal.jbd2_journal_revoke(DIR_BLOCK_BASE + block)
         self._freed_in_transaction.append(block)
 
     def attach_buffers(self, folio: Folio) -> None:

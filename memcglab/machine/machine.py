@@ -511,7 +511,7 @@ class Machine:
         ext4_sync_fs() commits the journal, waking kjournald2 beside the waiter."""
         for mapping in list(self._inode_dirtied):
             self._writeback_inode(mapping)
-        self.ext4.jbd2_journal_commit(cpu=cpu)
+        self.ext4.journal.commit(cpu=cpu)
 
     def lru_add_drain_all(self) -> None:
         """mm/swap.c: drain every CPU's LRU caches. The model has no per-CPU folio
