@@ -102,7 +102,7 @@ def main() -> None:
 
 
 @main.command()
-@click.argument("script", type=click.File("r"))
+@click.argument("script", type=click.File("r", errors="surrogateescape"))
 @_options
 @click.option("--json", "json_out", type=click.File("w"), default=None,
               help="Write one JSON record per run ('-' for stdout).")
@@ -134,12 +134,21 @@ def run(script, kernels, cgroup, cpus, nodes, memory, swap, seed, speed, json_ou
         json.dump([r.to_json() for r in records], json_out, indent=1, sort_keys=True)
         json_out.write("\n")
     if plot:
-        from memcglab.plot import plot_timelines
-
-        plot_timelines(records, plot)
+        _write_plot(records, plot)
         err_console.print(f"memcglab: wrote {plot}")
     sys.exit(records[0].exit_status if len(records) == 1 else
              max(r.exit_status for r in records))
+
+
+def _write_plot(records: list[RunRecord], path: str) -> None:
+    """A path that cannot be written (or a format matplotlib does not know) is a usage
+    error, not a traceback."""
+    from memcglab.plot import plot_timelines
+
+    try:
+        plot_timelines(records, path)
+    except (OSError, ValueError) as e:
+        raise click.ClickException(f"cannot write the plot {path}: {e}") from None
 
 
 def _print_side_by_side(records: list[RunRecord]) -> None:
@@ -220,9 +229,7 @@ def demo(kernels, iterations, plot, json_out) -> None:
         table.add_row(r.kernel, before, after, str(r.settled["num_cgroups"]),
                       str(r.settled["dying_memcgs"]), pins, str(r.settled["percpu_kb"]))
     out.print(table)
-    from memcglab.plot import plot_timelines
-
-    plot_timelines(records, plot)
+    _write_plot(records, plot)
     out.print(f"plot: {plot}")
     if json_out is not None:
         json.dump([r.to_json() for r in records], json_out, indent=1, sort_keys=True)
@@ -244,7 +251,7 @@ def kernels() -> None:
 
 
 @main.command()
-@click.argument("script", type=click.File("r"))
+@click.argument("script", type=click.File("r", errors="surrogateescape"))
 @click.option("--kernel", "-k", default="6.1", show_default=True,
               type=click.Choice(["6.1", "6.12"]), help="Real kernel to compare with.")
 @click.option("--cgroup", type=click.Choice(["auto", "v1", "v2"]), default="auto",

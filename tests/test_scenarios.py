@@ -134,3 +134,20 @@ def test_every_shipped_scenario_runs(name, kernel):
                           "Invalid argument"]
     else:
         assert errors == []
+
+
+def test_cli_runs_a_script_that_is_not_utf8(tmp_path):
+    """The shell's strings are bytes: a raw byte reaches it (UnicodeDecodeError before)."""
+    script = tmp_path / "raw.sh"
+    script.write_bytes(b"echo \xff$'\\xfe' | wc -c\n")
+    res = CliRunner().invoke(main, ["run", str(script)])
+    assert (res.exit_code, res.output) == (0, "3\n")
+
+
+@pytest.mark.parametrize("plot", ["missing-dir/p.png", "p.txt"])
+def test_cli_plot_it_cannot_write_is_an_error(tmp_path, plot):
+    script = tmp_path / "ok.sh"
+    script.write_text("echo hi\n")
+    res = CliRunner().invoke(main, ["run", str(script), "--plot", str(tmp_path / plot)])
+    assert res.exit_code == 1
+    assert "Error: cannot write the plot" in res.output
