@@ -6,12 +6,12 @@ model needs from it is timing and buffer traffic, not durability:
 
 * blocks freed while a transaction runs may be allocated again only after it
   commits (``ext4_mb_free_metadata()``; the filesystem's ``on_commit`` callback);
-* kjournald2 writes a descriptor block, a copy of each logged block, a revoke
-  block if any block was forgotten, and the commit block, each got with
-  ``__getblk()`` on the journal device (``jbd2_journal_get_descriptor_buffer()``,
-  ``jbd2_journal_write_metadata_buffer()``). They pass through the buffer-head LRU
-  of the CPU kjournald2 runs on (memcglab.machine.bh_lru), pushing older buffers
-  out. The kthread is not bound: a sync wakes it on the waiting task's CPU, the
+* kjournald2 gets a descriptor block (if anything was logged), a revoke block (if
+  a block was forgotten) and the commit block with ``__getblk()`` on the journal
+  device (``jbd2_journal_get_descriptor_buffer()``); the logged blocks' copies use
+  bare buffer heads (``jbd2_journal_write_metadata_buffer()``). Those lookups pass
+  through the buffer-head LRU of the CPU kjournald2 runs on
+  (memcglab.machine.bh_lru), pushing older buffers out. The kthread is not bound: a sync wakes it on the waiting task's CPU, the
   commit timer where it last ran. Journal blocks are not kept in the model's page
   cache.
 
@@ -78,7 +78,7 @@ class Journal:
         if cpu is not None:
             self.kjournald_cpu = cpu
         install = self.machine.bh_lrus.bh_lru_install
-        for _ in range(2 + len(self.logged) + self.revoked):
+        for _ in range(bool(self.logged) + self.revoked + 1):
             install(self.kjournald_cpu, JournalBlock(self.head))
             self.head += 1
         self.running = False
