@@ -41,6 +41,12 @@ def _wrap(value: int) -> int:
 
 
 def parse_number(text: str) -> int:
+    """A constant as bash reads it: accumulated in an intmax_t, so past 64 bits it wraps
+    (99999999999999999999 is 7766279631452241919)."""
+    return _wrap(_constant(text))
+
+
+def _constant(text: str) -> int:
     if text.startswith(("0x", "0X")):
         return int(text[2:], 16)
     if "#" in text:
@@ -295,7 +301,7 @@ class Evaluator:
             return 0
         text = text.strip()
         if text.isdigit() and text.isascii():
-            return parse_number(text) if text[0] == "0" else int(text)
+            return parse_number(text)
         if self.depth > 64:
             raise ArithError("expression recursion level exceeded")
         return Evaluator(self.get, self.set, self.depth + 1, self.assoc).eval(parse(text))

@@ -177,9 +177,12 @@ class _Evaluator:
         if self.double:
             return self.proc.arith_text(stripped or "0")
         try:
-            return int(stripped)
+            value = int(stripped)
         except ValueError:
             raise CondError(f"{text}: integer expression expected") from None
+        if not -(1 << 63) <= value < 1 << 63:  # legal_number() wants an intmax_t
+            raise CondError(f"{text}: integer expression expected")
+        return value
 
     def stat(self, path: str):
         if not path:

@@ -100,6 +100,17 @@ def _number(arg: str, errors: list[str]) -> int:
         return int(m.group()) if m else 0
 
 
+def _integer(arg: str, signed: bool, errors: list[str]) -> int:
+    """An argument as strtoimax() (or, for o u x X, strtoumax()) gives it: bash warns
+    about one out of range and uses the limit; a negative unsigned value wraps."""
+    value = _number(arg, errors)
+    low, high = (-(1 << 63), (1 << 63) - 1) if signed else (-((1 << 64) - 1), (1 << 64) - 1)
+    if not low <= value <= high:
+        errors.append(f"warning: {arg}: Numerical result out of range")
+        value = high if value > 0 or not signed else low
+    return value & 0xFFFFFFFFFFFFFFFF if not signed else value
+
+
 def _float(arg: str, errors: list[str]) -> float:
     try:
         return float(arg or "0")
@@ -185,9 +196,7 @@ def format_printf(fmt: str, args: list[str]) -> tuple[str, list[str]]:
             elif conv == "c":
                 out.append((spec + "s") % (arg or "")[:1])
             elif conv in "diouxX":
-                value = _number(arg or "0", errors)
-                if conv in "ou" or conv in "xX":
-                    value &= 0xFFFFFFFFFFFFFFFF if value < 0 else value
+                value = _integer(arg or "0", conv in "di", errors)
                 out.append((spec + ("d" if conv in "iu" else conv)) % value)
             else:
                 out.append((spec + conv) % _float(arg or "0", errors))
