@@ -139,12 +139,41 @@ def _field(text: str | None) -> int:
     return int(digits) if len(digits) <= 18 else INT_MAX + 1
 
 
+# What %q puts a backslash before anywhere in a word (bash's lib/sh/shquote.c bstab);
+# '#' and '~' only where they would start a word
+BACKSLASHED = frozenset(" \t\n!\"$&'()*,;<>?[\\]^`{|}")
+ANSIC_ESCAPES = {"\x1b": "E", "\a": "a", "\b": "b", "\f": "f", "\n": "n", "\r": "r",
+                 "\t": "t", "\v": "v", "\\": "\\", "'": "'"}
+
+
 def shell_quote(text: str) -> str:
-    if text and re.fullmatch(r"[A-Za-z0-9_./:=+,@%^-]+", text):
-        return text
+    """printf %q as bash 5.2 does it: $'...' when a character is not printable, else a
+    backslash before each special character."""
     if not text:
         return "''"
-    return "".join("\\" + c if not (c.isalnum() or c in "_./:=+,@%^-") else c for c in text)
+    if any(_unprintable(c) for c in text):
+        return "$'" + "".join(_ansic_char(c) for c in text) + "'"
+    out = []
+    for i, c in enumerate(text):
+        if c in BACKSLASHED or c == "#" and i == 0 or c == "~" and (i == 0 or text[i - 1] in ":="):
+            out.append("\\")
+        out.append(c)
+    return "".join(out)
+
+
+def _unprintable(c: str) -> bool:
+    """Control characters, DEL and C1 controls, and raw bytes that spell no character."""
+    code = ord(c)
+    return code < 0x20 or 0x7F <= code < 0xA0 or 0xDC80 <= code <= 0xDCFF
+
+
+def _ansic_char(c: str) -> str:
+    if c in ANSIC_ESCAPES:
+        return "\\" + ANSIC_ESCAPES[c]
+    if not _unprintable(c):
+        return c
+    data = c.encode("utf-8", "surrogateescape")
+    return "".join(f"\\{b:03o}" for b in data)
 
 
 def format_printf(fmt: str, args: list[str]) -> tuple[str, list[str]]:

@@ -852,4 +852,9 @@ CASES = [
      '7766279631452241919 1 -9223372036854775808 -1 4099276460824344803\n7766279631452241919 7766279631452241920\n-1 -9223372036854775808\n9223372036854775807|-9223372036854775808|9223372036854775807|18446744073709551615|ffffffffffffffff|1777777777777777777773|\n18446744073709551615|ffffffffffffffff|1|\ns=0\n9223372036854775807|ffffffffffffffff\n0|\n12|\ns=2\ns=2\ns=0\ns=0\n',
      'script.sh: line 4: printf: warning: 99999999999999999999: Numerical result out of range\nscript.sh: line 4: printf: warning: -99999999999999999999: Numerical result out of range\nscript.sh: line 5: printf: warning: 18446744073709551616: Numerical result out of range\nscript.sh: line 5: printf: warning: -99999999999999999999: Numerical result out of range\nscript.sh: line 6: printf: warning: 0x1ffffffffffffffff: Numerical result out of range\nscript.sh: line 6: printf: warning: 0x1ffffffffffffffff: Numerical result out of range\nscript.sh: line 7: printf: abc: invalid number\nscript.sh: line 7: printf: 12abc: invalid number\nscript.sh: line 8: [: 99999999999999999999: integer expression expected\nscript.sh: line 9: test: -9223372036854775809: integer expression expected\n',
      0),
+    # printf %q: $'...' for characters that are not printable, bash's set of backslashed characters, # and ~ only at a word's start
+    ('printf \'%q\\n\' \'a,b\' \'a^b\' \'~a\' \'a~b\' \'a=~b\' \'a:~b\' \'#a\' \'a#\' \'a%b\' \'a+b\' \'a@b\' \'é\' $\'\\x7f\' $\'\\e\' $\'\\a\\b\\f\\r\\v\' "a\'b" \'a\\b\' $\'\\xc3\' \'ü-x\' $\'a\\tb c\'\nprintf \'%q\\n\' $\'\\t\' $\'a\\xffb\' \'a b\' "it\'s" \'\' $\'\\x01\' \'~x\' \'x~\' \'#x\' \'a#\' $\'\\n\'',
+     "a\\,b\na\\^b\n\\~a\na~b\na=\\~b\na:\\~b\n\\#a\na#\na%b\na+b\na@b\né\n$'\\177'\n$'\\E'\n$'\\a\\b\\f\\r\\v'\na\\'b\na\\\\b\n$'\\303'\nü-x\n$'a\\tb c'\n$'\\t'\n$'a\\377b'\na\\ b\nit\\'s\n''\n$'\\001'\n\\~x\nx~\n\\#x\na#\n$'\\n'\n",
+     '',
+     0),
 ]
