@@ -35,6 +35,9 @@ BINARY = [  # lowest to highest precedence, after ?: and assignment
 ]
 
 
+BASE_DIGITS = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ@_"
+
+
 def _wrap(value: int) -> int:
     value &= 0xFFFFFFFFFFFFFFFF
     return value - (1 << 64) if value >= 1 << 63 else value
@@ -56,12 +59,9 @@ def _constant(text: str) -> int:
             raise ArithError(f"invalid arithmetic base (error token is \"{text}\")")
         value = 0
         for ch in digits:
-            if ch.isdigit():
-                d = int(ch)
-            elif base <= 36:
-                d = int(ch, 36)
-            else:
-                d = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ@_".index(ch) + 10
+            # up to base 36 letters of either case are 10-35; @ and _ are 62 and 63 in any
+            # base, too great below 63 (int(ch, 36) raised ValueError for them)
+            d = BASE_DIGITS.index(ch.lower() if base <= 36 else ch)
             if d >= base:
                 raise ArithError(f"value too great for base (error token is \"{text}\")")
             value = value * base + d

@@ -857,4 +857,9 @@ CASES = [
      "a\\,b\na\\^b\n\\~a\na~b\na=\\~b\na:\\~b\n\\#a\na#\na%b\na+b\na@b\né\n$'\\177'\n$'\\E'\n$'\\a\\b\\f\\r\\v'\na\\'b\na\\\\b\n$'\\303'\nü-x\n$'a\\tb c'\n$'\\t'\n$'a\\377b'\na\\ b\nit\\'s\n''\n$'\\001'\n\\~x\nx~\n\\#x\na#\n$'\\n'\n",
      '',
      0),
+    # arithmetic bases: letters of either case up to base 36; @ and _ are 62 and 63 (int(ch, 36) raised ValueError)
+    ('echo $((36#Zz)) $((64#_)) $((64#@)) $((64#Zz)) $((16#FF)) $((2#101))\necho $((2#_01))\necho $((36#@))\necho $((37#@))\necho $((62#_))\necho "s=$?"',
+     '1295 63 62 3939 255 5\ns=1\n',
+     'script.sh: line 2: 2#_01: value too great for base (error token is "2#_01")\nscript.sh: line 3: 36#@: value too great for base (error token is "36#@")\nscript.sh: line 4: 37#@: value too great for base (error token is "37#@")\nscript.sh: line 5: 62#_: value too great for base (error token is "62#_")\n',
+     0),
 ]
