@@ -179,3 +179,16 @@ def test_enabling_memory_a_parent_cannot_pay_for_fails_with_enomem():
     check_machine(m)
     drain_and_settle(m)
     check_machine(m, quiescent=True)
+
+
+def test_a_limit_with_thousands_of_digits_wraps_as_simple_strtoull_does():
+    # memparse() accumulates modulo 2**64; Python's int() refuses over 4300 digits.
+    m = Machine(kernel="6.1", cgroup="v1")
+    m.mkdir(m.init.pid, m.cgroupfs_path("child"))
+    path = m.cgroupfs_path("child/memory.limit_in_bytes")
+    m.write_file(path, "9" * 5000)
+    wrapped = (pow(10, 5000, 2**64) - 1) % 2**64
+    assert m.read_file(path) == f"{min(wrapped // 4096, (2**63 - 1) // 4096) * 4096}\n"
+    m.write_file(path, "1" + "0" * 5000 + "K")
+    assert m.read_file(path) == f"{(pow(10, 5000, 2**64) << 10) % 2**64 // 4096 * 4096}\n"
+

@@ -17,6 +17,7 @@ PAGE_SIZE = 4096
 PAGE_SHIFT = 12
 # LONG_MAX / PAGE_SIZE on 64-bit (include/linux/page_counter.h).
 PAGE_COUNTER_MAX = (2**63 - 1) // PAGE_SIZE
+U64_MASK = 2**64 - 1
 
 
 class PageCounter:
@@ -242,13 +243,18 @@ def memparse(text: str) -> int | None:
     start = i
     while i < len(s) and _is_digit(s[i], base):
         i += 1
-    value = int(s[start:i], base) if i > start else 0
+    # simple_strtoull() wraps modulo 2**64; parsing in chunks keeps Python's int()
+    # under its digit limit for absurdly long numbers.
+    value = 0
+    for k in range(start, i, 1000):
+        chunk = s[k:min(k + 1000, i)]
+        value = (value * base ** len(chunk) + int(chunk, base)) & U64_MASK
     if i < len(s) and s[i] in "KkMmGgTtPpEe":
         value <<= 10 * ("KMGTPE".index(s[i].upper()) + 1)
         i += 1
     if i != len(s):
         return None
-    return value & (2**64 - 1)
+    return value & U64_MASK
 
 
 def _is_digit(ch: str, base: int) -> bool:
