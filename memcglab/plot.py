@@ -63,7 +63,8 @@ def plot_timelines(records, path: str) -> None:
     ax_online.set_ylabel("live child\nmemcgs" + ("\n(most at once)" if binned else ""))
     ax_online.set_xlabel("simulated time (s)")
     ax_dying.set_title("memcglab: deleted memory cgroups that are not freed, per kernel")
-    ax_dying.legend(loc="upper left", fontsize="small", title="kernel")
+    if ax_dying.lines:  # a script that made no cgroup has nothing to plot
+        ax_dying.legend(loc="upper left", fontsize="small", title="kernel")
     for ax in (ax_dying, ax_online):
         ax.grid(alpha=0.3)
         ax.set_ylim(bottom=0, top=max(ax.get_ylim()[1], 1.5))

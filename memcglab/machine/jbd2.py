@@ -11,9 +11,9 @@ model needs from it is timing and buffer traffic, not durability:
   device (``jbd2_journal_get_descriptor_buffer()``); the logged blocks' copies use
   bare buffer heads (``jbd2_journal_write_metadata_buffer()``). Those lookups pass
   through the buffer-head LRU of the CPU kjournald2 runs on
-  (memcglab.machine.bh_lru), pushing older buffers out. The kthread is not bound: a sync wakes it on the waiting task's CPU, the
-  commit timer where it last ran. Journal blocks are not kept in the model's page
-  cache.
+  (memcglab.machine.bh_lru), pushing older buffers out. The kthread is not bound:
+  a sync wakes it on the waiting task's CPU, the commit timer where it last ran.
+  Journal blocks are not kept in the model's page cache.
 
 Lifetime: a commit timer carries its transaction's id and does nothing if that
 transaction was already committed by a sync.

@@ -618,13 +618,15 @@ def _split_first(text: str, ifs: str, white: str) -> tuple[str, str]:
 
 
 def b_eval(proc, argv):
-    from .interp import SyntaxFailure
+    from .interp import DiscardCommand, SyntaxFailure
 
     text = " ".join(argv[1:])
     if not text.strip():
         return 0
     try:
-        return (yield from proc.run_source(text, proc.lineno, "eval: "))
+        return (yield from proc.run_source(text, proc.lineno, "eval: ", discard=False))
+    except DiscardCommand:
+        return 1  # an expansion error ends the eval; the caller's command goes on
     except SyntaxFailure:
         return 2
 

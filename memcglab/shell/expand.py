@@ -354,6 +354,8 @@ class Expander:
     }
 
     def param(self, part: Param, quoted: bool) -> str:
+        if part.op == "bad":  # see Lexer.read_braced_param()
+            raise ExpansionError(f"${{{part.name}}}: bad substitution")
         name = part.name
         index = part.index
         if index is None:

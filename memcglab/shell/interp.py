@@ -75,6 +75,11 @@ class SyntaxFailure(ShellExit):
     """A syntax error: the script ends with status 2 (``eval`` and ``.`` just fail)."""
 
 
+class DiscardCommand(Exception):
+    """A word failed to expand: bash abandons the whole command being run (back to
+    the top level, jump_to_top_level(DISCARD)) with status 1; a subshell exits."""
+
+
 class Aborted(Exception):
     """The whole script stops (a command that is not simulated, the step limit)."""
 
@@ -492,8 +497,11 @@ class Process(Expander):
 
     # ---- running code ------------------------------------------------------
 
-    def run_source(self, text: str, first_line: int = 1, label: str = ""):
-        """Parse and run ``text`` one complete command at a time (like bash reading a file)."""
+    def run_source(self, text: str, first_line: int = 1, label: str = "",
+                   discard: bool = True):
+        """Parse and run ``text`` one complete command at a time (like bash reading a file).
+        A command abandoned after an expansion error (DiscardCommand) is skipped, or
+        with ``discard`` False ends the whole text (``eval``)."""
         parser = Parser(text, 0, first_line)
         status = 0
         while True:
@@ -512,7 +520,12 @@ class Process(Expander):
                 parser.lex.warnings.clear()
             if node is None:
                 return status
-            status = yield from self.exec_cmdlist(node)
+            try:
+                status = yield from self.exec_cmdlist(node)
+            except DiscardCommand:
+                if not discard:
+                    raise
+                status = self.status = 1  # the rest of this command is abandoned
 
     def _syntax_error(self, parser: Parser, e: ParseError, label: str) -> None:
         prefix = f"{self.script_name}: {label}line {e.line}: "
@@ -642,6 +655,8 @@ class Process(Expander):
             status = 141
         except Aborted as e:
             status = e.status
+        except DiscardCommand:
+            status = 1  # a subshell's command abandoned: the subshell exits
         if self.procsubs or self.procsub_readers:
             self.finish_procsubs()
         # it may have been killed meanwhile; not contextlib.suppress, which costs
@@ -816,7 +831,7 @@ class Process(Expander):
                 else:
                     argv = self.expand_words(node.words) if node.words else None
             except ExpansionError as e:
-                return self.expansion_failed(e)
+                self.word_expansion_failed(e)
             if not argv:
                 return self.assign_only(node)
             if self.opts.xtrace:
@@ -859,10 +874,19 @@ class Process(Expander):
         raise Aborted(127)
 
     def expansion_failed(self, e: ExpansionError) -> int:
+        """An error in an arithmetic command, [[ ]] or a builtin: the command fails."""
         self.error(e.message)
         if e.fatal:
             raise ShellExit(e.status)
         return e.status
+
+    def word_expansion_failed(self, e: ExpansionError):
+        """A word of the command failed to expand (or an assignment statement failed):
+        the rest of the top-level command is abandoned (subst.c, expand_word_error)."""
+        self.error(e.message)
+        if e.fatal:
+            raise ShellExit(e.status)
+        raise DiscardCommand
 
     def expand_declaration(self, words: list) -> list[str]:
         """The words of ``declare``/``local``/... with ``name=(...)`` arguments: those
@@ -917,7 +941,7 @@ class Process(Expander):
             for a in node.assigns:
                 self.assign(a)
         except ExpansionError as e:
-            return self.expansion_failed(e)
+            self.word_expansion_failed(e)
         status = self.cmdsub_status or 0
         if node.redirs:
             opened = self.open_redirs(node.redirs, self.pid)
@@ -1092,11 +1116,8 @@ class Process(Expander):
                 self.close_files(opened)
                 return None
             except ExpansionError as e:
-                self.error(e.message)
                 self.close_files(opened)
-                if e.fatal:
-                    raise ShellExit(e.status) from None
-                return None
+                self.word_expansion_failed(e)
         return fds, opened
 
     def _open_redir_stream(self, path: str, flags: int, fds: dict, opened: list):
@@ -1223,7 +1244,7 @@ class Process(Expander):
             try:
                 words = self.expand_words(node.words)
             except ExpansionError as e:
-                return self.expansion_failed(e)
+                self.word_expansion_failed(e)
         status = 0
         self.loop_depth += 1
         try:
@@ -1285,7 +1306,7 @@ class Process(Expander):
                         return status
                 i += 1
         except ExpansionError as e:
-            return self.expansion_failed(e)
+            self.word_expansion_failed(e)
         return 0
 
     def exec_arith_cmd(self, node: ArithCmd):

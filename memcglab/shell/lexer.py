@@ -15,6 +15,15 @@ from .nodes import DQ, Arith, CmdSub, HereDoc, Lit, Param, ProcSub, Quoted, Tild
 from .printf import byte_char, join_escaped
 
 
+class _BadSubstitution(Exception):
+    """A malformed ``${text}`` that ends at ``end`` (see read_braced_param())."""
+
+    def __init__(self, text: str, end: int):
+        super().__init__(text)
+        self.text = text
+        self.end = end
+
+
 class ParseError(Exception):
     """A syntax error: ``token`` is the unexpected token (None for end of file)."""
 
@@ -337,6 +346,15 @@ class Lexer:
         return None
 
     def read_braced_param(self, in_dq: bool) -> Param:
+        """``${...}``; a malformed one becomes a Param that fails when expanded, since
+        bash reports a bad substitution at run time (the script goes on)."""
+        try:
+            return self._read_braced_param(in_dq)
+        except _BadSubstitution as bad:
+            self.pos = bad.end
+            return Param(bad.text, "bad")
+
+    def _read_braced_param(self, in_dq: bool) -> Param:
         src, n = self.src, len(self.src)
         pos = start = self.pos
         length = False
@@ -358,8 +376,7 @@ class Lexer:
         elif pos < n and src[pos] in SPECIAL_PARAMS:
             end = pos + 1
         else:
-            close = src.find("}", pos)
-            raise ParseError(self.line, None, "${" + src[pos:close] + "}: bad substitution")
+            raise self._bad_substitution(start)
         name = src[pos:end]
         index = None
         if src.startswith("[", end) and name[-1:] in NAME_CHARS:
@@ -380,9 +397,7 @@ class Lexer:
             if src.startswith(op, end):
                 break
         else:
-            if index is not None:
-                raise self._bad_substitution(start)
-            raise ParseError(self.line, None, "bad substitution")
+            raise self._bad_substitution(start)
         if index in ("@", "*") and name.startswith("!"):
             raise self._bad_substitution(start)
         self.pos = end + len(op)
@@ -436,11 +451,12 @@ class Lexer:
             return text, end + 1
         return Arith(text, self.line), end + 1
 
-    def _bad_substitution(self, start: int) -> ParseError:
-        """bash's error for a malformed ``${...}`` whose text starts at ``start``."""
+    def _bad_substitution(self, start: int) -> Exception:
+        """A malformed ``${...}`` whose text starts at ``start`` (up to its ``}``)."""
         close = self.src.find("}", start)
-        text = self.src[start:close if close >= 0 else len(self.src)]
-        return ParseError(self.line, None, "${" + text + "}: bad substitution")
+        if close < 0:
+            return self._eof("}")
+        return _BadSubstitution(self.src[start:close], close + 1)
 
     def _expect_close_brace(self) -> None:
         if not self.src.startswith("}", self.pos):

@@ -862,4 +862,23 @@ CASES = [
      '1295 63 62 3939 255 5\ns=1\n',
      'script.sh: line 2: 2#_01: value too great for base (error token is "2#_01")\nscript.sh: line 3: 36#@: value too great for base (error token is "36#@")\nscript.sh: line 4: 37#@: value too great for base (error token is "37#@")\nscript.sh: line 5: 62#_: value too great for base (error token is "62#_")\n',
      0),
+    # an expansion error abandons the whole top-level command (eval, ., subshells and
+    # command substitutions end; (( )), let and [[ ]] only fail); a malformed ${...}
+    # is such an error at run time, not a syntax error
+    ('f() { echo $((1/0)); echo in-f; }\nf; echo after-f\nfor i in 1 2; do echo $((i/0)); echo loop$i; done; echo end\necho $((1/0)); echo same\necho next line\n',
+     'next line\n',
+     'script.sh: line 1: 1/0: division by 0 (error token is "0")\nscript.sh: line 3: i/0: division by 0 (error token is "0")\nscript.sh: line 4: 1/0: division by 0 (error token is "0")\n',
+     0),
+    ('x=$((1/0)); echo same1\necho n1\nfor i in $((1/0)); do echo in; done; echo same2\necho n2\ncase $((1/0)) in *) echo c;; esac; echo same3\necho n3\necho hi > $((1/0)); echo same4\necho n4\nlocal_f() { local v=$((1/0)); echo in-f; }; local_f; echo same5\necho n5\nexport y=$((1/0)); echo same6\necho n6\n',
+     'n1\nn2\nn3\nn4\nn5\nn6\n',
+     'script.sh: line 1: 1/0: division by 0 (error token is "0")\nscript.sh: line 3: 1/0: division by 0 (error token is "0")\nscript.sh: line 5: 1/0: division by 0 (error token is "0")\nscript.sh: line 7: 1/0: division by 0 (error token is "0")\nscript.sh: line 9: 1/0: division by 0 (error token is "0")\nscript.sh: line 11: 1/0: division by 0 (error token is "0")\n',
+     0),
+    ('printf \'echo $((1/0)); echo in-src\\necho src-line2\\n\' > ./src.sh\neval \'echo $((1/0)); echo in-eval\'; echo after-eval\necho n1\n. ./src.sh; echo after-src\necho n2\n( echo $((1/0)); echo in-sub ); echo after-sub\necho n3\nx=$(echo $((1/0)); echo in-cs); echo "after-cs [$x]"\necho n4\nif echo $((1/0)); then echo then; fi; echo after-if\necho n5\nwhile true; do echo ${x:0:-99}; echo in-while; break; done; echo after-while\necho n6\necho $((1/0)) | cat; echo after-pipe\necho n7\n',
+     'after-eval\nn1\nsrc-line2\nafter-src\nn2\nafter-sub\nn3\nafter-cs []\nn4\nn5\nn6\nafter-pipe\nn7\n',
+     'script.sh: line 2: 1/0: division by 0 (error token is "0")\n./src.sh: line 1: 1/0: division by 0 (error token is "0")\nscript.sh: line 6: 1/0: division by 0 (error token is "0")\nscript.sh: line 8: 1/0: division by 0 (error token is "0")\nscript.sh: line 10: 1/0: division by 0 (error token is "0")\nscript.sh: line 12: -99: substring expression < 0\nscript.sh: line 14: 1/0: division by 0 (error token is "0")\n',
+     0),
+    ('echo ${x!}; echo same1\necho next1\necho "${a[1]x}"; echo same2\necho next2\necho ${}; echo same3\necho next3\n',
+     'next1\nnext2\nnext3\n',
+     'script.sh: line 1: ${x!}: bad substitution\nscript.sh: line 3: ${a[1]x}: bad substitution\nscript.sh: line 5: ${}: bad substitution\n',
+     0),
 ]

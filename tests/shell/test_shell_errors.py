@@ -82,11 +82,12 @@ def test_deep_recursion_is_reported_not_raised():
 
 
 def test_malformed_array_references_are_bad_substitutions():
+    # bash 5.2 reports them when the line runs and goes on with the next line.
     for ref in ("${a[}", "${a[]}", "${a[@]x}", "${#a[@]:1}", "${#!a[1]}"):
         result = run(f"echo start\necho {ref}\necho after")
-        assert result.out == "start\n"
+        assert result.out == "start\nafter\n"
         assert result.err == f"script.sh: line 2: {ref}: bad substitution\n"
-        assert result.status == 2
+        assert result.status == 0
 
 
 def test_unterminated_subscript_in_an_assignment():
