@@ -108,7 +108,7 @@ class _Parser:
     def rest(self) -> str:
         if self.i >= len(self.tokens):
             return self.tokens[-1][1] if self.tokens else ""
-        return self.text[self.tokens[self.i][2]:].strip()
+        return self.text[self.tokens[self.i][2]:].lstrip()  # bash keeps trailing blanks
 
     def fail(self, what: str = "operand expected"):
         if not what.startswith("syntax error"):

@@ -844,7 +844,7 @@ def b_let(proc, argv):
         try:
             value = proc.arith_text(expr)
         except ExpansionError as e:
-            proc.error(e.message)
+            proc.error("let: " + e.message)
             return 1
     return 0 if value else 1
 

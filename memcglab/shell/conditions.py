@@ -174,8 +174,12 @@ class _Evaluator:
 
     def integer(self, text: str) -> int:
         stripped = text.strip()
-        if self.double:
-            return self.proc.arith_text(stripped or "0")
+        if self.double:  # [[ ]] evaluates the operands as arithmetic
+            try:
+                return self.proc.arith_text(stripped or "0")
+            except ExpansionError as e:
+                e.message = "[[: " + e.message
+                raise
         try:
             value = int(stripped)
         except ValueError:

@@ -619,7 +619,7 @@ class Expander:
         try:
             return evaluate(text, self.get_param, self.arith_set, self.is_assoc)
         except ArithError as e:
-            expr = text.strip() if e.expr is None else e.expr
+            expr = text.lstrip() if e.expr is None else e.expr  # trailing blanks stay
             raise ExpansionError(f"{expr}: {e}") from None
         except RecursionError:
             raise ExpansionError(f"{text.strip()}: expression recursion level exceeded") from None

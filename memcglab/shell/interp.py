@@ -1315,6 +1315,7 @@ class Process(Expander):
         try:
             return 0 if self.arith(node.expr) != "0" else 1
         except ExpansionError as e:
+            e.message = "((: " + e.message
             return self.expansion_failed(e)
         yield  # a generator like every exec_* method
 

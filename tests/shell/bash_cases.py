@@ -881,4 +881,10 @@ CASES = [
      'next1\nnext2\nnext3\n',
      'script.sh: line 1: ${x!}: bad substitution\nscript.sh: line 3: ${a[1]x}: bad substitution\nscript.sh: line 5: ${}: bad substitution\n',
      0),
+    # arithmetic errors name their context ((( )), let, [[ ]]) and keep the expression's
+    # trailing blanks, as bash prints them
+    ('(( 1/0 ))\n((2/0))\nlet "1/0"\nlet x=1/0\n[[ 1 -eq 1/0 ]]\n[[ 1/0 -eq 1 ]]\n(( x = 1 +* 2 ))\nlet "1 +* 2"\necho $(( 1 +* 2 ))\necho $?\n',
+     '1\n',
+     'script.sh: line 1: ((: 1/0 : division by 0 (error token is "0 ")\nscript.sh: line 2: ((: 2/0: division by 0 (error token is "0")\nscript.sh: line 3: let: 1/0: division by 0 (error token is "0")\nscript.sh: line 4: let: x=1/0: division by 0 (error token is "0")\nscript.sh: line 5: [[: 1/0: division by 0 (error token is "0")\nscript.sh: line 6: [[: 1/0: division by 0 (error token is "0")\nscript.sh: line 7: ((: x = 1 +* 2 : syntax error: operand expected (error token is "* 2 ")\nscript.sh: line 8: let: 1 +* 2: syntax error: operand expected (error token is "* 2")\nscript.sh: line 9: 1 +* 2 : syntax error: operand expected (error token is "* 2 ")\n',
+     0),
 ]
