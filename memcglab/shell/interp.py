@@ -883,9 +883,7 @@ class Process(Expander):
     def word_expansion_failed(self, e: ExpansionError):
         """A word of the command failed to expand (or an assignment statement failed):
         the rest of the top-level command is abandoned (subst.c, expand_word_error)."""
-        self.error(e.message)
-        if e.fatal:
-            raise ShellExit(e.status)
+        self.expansion_failed(e)
         raise DiscardCommand
 
     def expand_declaration(self, words: list) -> list[str]:
