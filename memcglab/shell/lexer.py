@@ -12,7 +12,7 @@ closing parenthesis can only be found by parsing the command inside.
 from __future__ import annotations
 
 from .nodes import DQ, Arith, CmdSub, HereDoc, Lit, Param, ProcSub, Quoted, Tilde, Word
-from .printf import byte_char, join_escaped
+from .printf import byte_char, join_escaped, unicode_char
 
 
 class _BadSubstitution(Exception):
@@ -252,6 +252,11 @@ class Lexer:
                     out.append(byte_char(int(digits, 8)))
                     pos += 1 + len(digits)
                     continue
+                if e in "uU":  # \u takes up to 4 hex digits, \U up to 8
+                    digits = _take(src, pos + 2, "0123456789abcdefABCDEF", 4 if e == "u" else 8)
+                    out.append(unicode_char(int(digits, 16)) if digits else "\\" + e)
+                    pos += 2 + len(digits)
+                    continue
                 out.append("\\" + e)
                 pos += 2
                 continue
@@ -260,7 +265,8 @@ class Lexer:
             out.append(c)
             pos += 1
         self.pos = pos + 1
-        return join_escaped(out)
+        # bash builds the string in C: an escaped NUL (\0, \x0, \u0) ends it there
+        return join_escaped(out).partition("\x00")[0]
 
     def read_double(self) -> list:
         """Parts of a double-quoted string; ``pos`` is at the opening quote."""

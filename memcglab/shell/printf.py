@@ -17,13 +17,34 @@ def byte_char(value: int) -> str:
     return chr(value) if value < 0x80 else chr(0xDC00 + value)
 
 
+def unicode_char(value: int) -> str:
+    """What a ``\\uHHHH`` or ``\\UHHHHHHHH`` escape stands for in a UTF-8 locale: the code
+    point's UTF-8 bytes as bash's u32toutf8() writes them, which also encodes surrogates
+    and values past U+10FFFF (in the old 4 to 6 byte forms) and gives nothing past
+    0x7fffffff. As raw bytes, so join_escaped() turns only valid UTF-8 into a character."""
+    if value < 0x80:
+        return chr(value)
+    for size, limit in ((2, 0x800), (3, 0x10000), (4, 0x200000), (5, 0x4000000), (6, 0x80000000)):
+        if value < limit:
+            lead = (0xFF00 >> size) & 0xFF | value >> 6 * (size - 1)  # 110xxxxx, 1110xxxx, ...
+            tail = [0x80 | (value >> 6 * i) & 0x3F for i in reversed(range(size - 1))]
+            return "".join(byte_char(b) for b in [lead, *tail])
+    return ""
+
+
 def join_escaped(parts: list[str]) -> str:
     """Join escape output; raw bytes that spell UTF-8 become the characters they encode."""
     return "".join(parts).encode("utf-8", "surrogateescape").decode("utf-8", "surrogateescape")
 
 
-def backslash_escapes(text: str, echo: bool = False) -> tuple[str, bool]:
-    """Interpret C escapes; returns (text, stop) where ``\\c`` asks to stop output."""
+class Notice(str):
+    """A message bash's printf prints as an error but that leaves its status at 0."""
+
+
+def backslash_escapes(text: str, echo: bool = False,
+                      errors: list[str] | None = None) -> tuple[str, bool]:
+    """Interpret C escapes; returns (text, stop) where ``\\c`` asks to stop output.
+    printf (not echo) complains into ``errors`` about a \\u or \\U without digits."""
     if "\\" not in text:
         return text, False
     out: list[str] = []
@@ -47,6 +68,16 @@ def backslash_escapes(text: str, echo: bool = False) -> tuple[str, bool]:
                 i += 2 + m.end()
             else:
                 out.append("\\x")
+                i += 2
+        elif e in "uU":  # \u takes up to 4 hex digits, \U up to 8
+            m = re.match(r"[0-9a-fA-F]{1,4}" if e == "u" else r"[0-9a-fA-F]{1,8}", text[i + 2:])
+            if m:
+                out.append(unicode_char(int(m.group(), 16)))
+                i += 2 + m.end()
+            else:
+                if errors is not None:
+                    errors.append(Notice(f"missing unicode digit for \\{e}"))
+                out.append("\\" + e)
                 i += 2
         elif e in "01234567":
             if echo and e != "0":
@@ -77,8 +108,9 @@ class PrintfError(Exception):
 
 
 def failed(errors: list[str]) -> bool:
-    """Whether printf's messages include an error (warnings leave the status at 0)."""
-    return any(not message.startswith("warning: ") for message in errors)
+    """Whether printf's messages include an error (warnings and notices leave the status at 0)."""
+    return any(not message.startswith("warning: ") and not isinstance(message, Notice)
+               for message in errors)
 
 
 def _number(arg: str, errors: list[str]) -> int:
@@ -186,7 +218,7 @@ def format_printf(fmt: str, args: list[str]) -> tuple[str, list[str]]:
         pos = 0
         stop = False
         for m in SPEC.finditer(fmt):
-            text, stop = backslash_escapes(fmt[pos:m.start()])
+            text, stop = backslash_escapes(fmt[pos:m.start()], errors=errors)
             out.append(text)
             if stop:
                 break
@@ -216,7 +248,7 @@ def format_printf(fmt: str, args: list[str]) -> tuple[str, list[str]]:
             if conv in "sbq":
                 value = arg or ""
                 if conv == "b":
-                    value, stop = backslash_escapes(value, echo=True)
+                    value, stop = backslash_escapes(value, echo=True, errors=errors)
                 elif conv == "q":
                     value = shell_quote(value)
                 out.append((spec + "s") % value)
@@ -230,7 +262,7 @@ def format_printf(fmt: str, args: list[str]) -> tuple[str, list[str]]:
             else:
                 out.append((spec + conv) % _float(arg or "0", errors))
         else:
-            text, stop = backslash_escapes(fmt[pos:])
+            text, stop = backslash_escapes(fmt[pos:], errors=errors)
             out.append(text)
         if stop or not args or consumed == 0:
             break

@@ -887,4 +887,10 @@ CASES = [
      '1\n',
      'script.sh: line 1: ((: 1/0 : division by 0 (error token is "0 ")\nscript.sh: line 2: ((: 2/0: division by 0 (error token is "0")\nscript.sh: line 3: let: 1/0: division by 0 (error token is "0")\nscript.sh: line 4: let: x=1/0: division by 0 (error token is "0")\nscript.sh: line 5: [[: 1/0: division by 0 (error token is "0")\nscript.sh: line 6: [[: 1/0: division by 0 (error token is "0")\nscript.sh: line 7: ((: x = 1 +* 2 : syntax error: operand expected (error token is "* 2 ")\nscript.sh: line 8: let: 1 +* 2: syntax error: operand expected (error token is "* 2")\nscript.sh: line 9: 1 +* 2 : syntax error: operand expected (error token is "* 2 ")\n',
      0),
+    # $'\u...' and $'\U...' (and printf's, echo -e's) encode the code point in UTF-8 as bash's
+    # u32toutf8() does, past U+10FFFF too; printf notes a missing digit; an escaped NUL ends $'...'
+    ('printf \'%s|\' $\'\\u00e9\' $\'\\u41\' $\'\\U1F600\' $\'\\u\' $\'\\uZ\' $\'\\u12345\' $\'\\U0001F600x\' $\'caf\\u00E9\'; echo\nprintf \'%q\\n\' $\'\\U110000\' $\'\\ud800\' $\'\\UFFFFFFFF\' $\'\\U7fffffff\'\necho $\'a\\0g\'b $\'x\\u0y\'z $\'x\\x0y\'z\nprintf \'\\u00e9 \\U1F600 \\u41|\\u|\\U|\\n\'; echo "s=$?"\nprintf \'%b|\' \'\\u00e9\' \'x\\u\' \'\\u0041\'; echo "s=$?"\necho -e \'\\u00e9 \\U1F600 \\u|\\uG\'\nprintf \'x\\u0y\' | wc -c\n',
+     "é|A|😀|\\u|\\uZ|ሴ5|😀x|café|\n$'\\364\\220\\200\\200'\n$'\\355\\240\\200'\n''\n$'\\375\\277\\277\\277\\277\\277'\nab xz xz\né 😀 A|\\u|\\U|\ns=0\né|x\\u|A|s=0\né 😀 \\u|\\uG\n3\n",
+     'script.sh: line 4: printf: missing unicode digit for \\u\nscript.sh: line 4: printf: missing unicode digit for \\U\nscript.sh: line 5: printf: missing unicode digit for \\u\n',
+     0),
 ]
