@@ -893,4 +893,10 @@ CASES = [
      "é|A|😀|\\u|\\uZ|ሴ5|😀x|café|\n$'\\364\\220\\200\\200'\n$'\\355\\240\\200'\n''\n$'\\375\\277\\277\\277\\277\\277'\nab xz xz\né 😀 A|\\u|\\U|\ns=0\né|x\\u|A|s=0\né 😀 \\u|\\uG\n3\n",
      'script.sh: line 4: printf: missing unicode digit for \\u\nscript.sh: line 4: printf: missing unicode digit for \\U\nscript.sh: line 5: printf: missing unicode digit for \\u\n',
      0),
+    # a non-ASCII digit or letter is no parameter name: bad substitution, status 1, the script goes on
+    # (the model said it as a syntax error that ended the script with status 2 before 2006fe0)
+    ('echo ${²}; echo same\necho "s=$?"\necho ${²:-x} ${#²} ${!²}\necho "s=$?"\nx=${é}\necho "s=$?"\necho ${²}\n',
+     's=1\ns=1\ns=1\n',
+     'script.sh: line 1: ${²}: bad substitution\nscript.sh: line 3: ${²:-x}: bad substitution\nscript.sh: line 5: ${é}: bad substitution\nscript.sh: line 7: ${²}: bad substitution\n',
+     1),
 ]
