@@ -899,4 +899,9 @@ CASES = [
      's=1\ns=1\ns=1\n',
      'script.sh: line 1: ${²}: bad substitution\nscript.sh: line 3: ${²:-x}: bad substitution\nscript.sh: line 5: ${é}: bad substitution\nscript.sh: line 7: ${²}: bad substitution\n',
      1),
+    # zero-padded sequences: the width counts a minus sign (bash's %0*d)
+    ('echo {08..11} {-05..3} {-5..03} {3..-05} {007..10..2} {10..08} {01..-1} {-0..2} {-00..2} {1..0010..3} x{01..3}y\nx=({0001..2000}); echo ${#x[@]} ${x[0]} ${x[1999]}\n',
+     '08 09 10 11 -05 -04 -03 -02 -01 000 001 002 003 -5 -4 -3 -2 -1 00 01 02 03 003 002 001 000 -01 -02 -03 -04 -05 007 009 10 09 08 01 00 -1 0 1 2 000 001 002 0001 0004 0007 0010 x01y x02y x03y\n2000 0001 2000\n',
+     '',
+     0),
 ]
