@@ -360,12 +360,14 @@ def _apply(m: Machine, ops: list[tuple]) -> None:
 @given(ops=st.lists(OPS, max_size=40))
 def test_6_1_and_7_1_charge_the_same_total(mode, ops):
     # A memcg's own structures, charged to its parent, are bigger on 7.1 (6.12+ also
-    # accounts their slab); the property is about the charging machinery, so 7.1
-    # runs here with 6.1's sizes.
+    # accounts their slab), and so are a process's page tables; the property is about
+    # the charging machinery, so 7.1 runs here with 6.1's sizes.
     v61 = get_profile("6.1")
     v71 = get_profile("7.1").with_switch(
         memcg_percpu_size=v61.memcg_percpu_size,
-        memcg_struct_slab_charge=v61.memcg_struct_slab_charge)
+        memcg_struct_slab_charge=v61.memcg_struct_slab_charge,
+        exec_pagetable_pages=v61.exec_pagetable_pages,
+        fork_pagetable_pages=v61.fork_pagetable_pages)
     usage = []
     lru = []
     for profile in (v61, v71):

@@ -80,6 +80,11 @@ class KernelProfile:
     # drop_caches runs lru_add_drain_all() first, which also empties every CPU's
     # buffer-head LRU (memcglab.machine.bh_lru).
     drop_caches_drains_lru: bool = False
+    # Page-table pages of a small process: after exec (busybox), and of a forked bash
+    # that did not exec. Measured on the Debian guests, not tied to one commit
+    # (docs/measurements/process-footprint/): 5 and 6 on 6.1, 9 and 10 on 6.12.
+    exec_pagetable_pages: int = 5
+    fork_pagetable_pages: int = 6
     # memory.stat keys this kernel prints (see memcglab.fs.memstat).
     stat_generation: str = "6.1"
     notes: tuple[str, ...] = field(default=())
@@ -172,6 +177,8 @@ _add(KernelProfile(
     memcg_percpu_size=1584,  # 6334 B charged per memcg with 2 CPUs
     memcg_struct_slab_charge=3080,
     drop_caches_drains_lru=True,
+    exec_pagetable_pages=9,
+    fork_pagetable_pages=10,
     stat_generation="6.12",
 ))
 _add(KernelProfile(
@@ -188,6 +195,8 @@ _add(KernelProfile(
     memcg_percpu_size=1584,  # assumed as measured on 6.12
     memcg_struct_slab_charge=3080,
     drop_caches_drains_lru=True,
+    exec_pagetable_pages=9,  # assumed as measured on 6.12
+    fork_pagetable_pages=10,
     stat_generation="7.1",
 ))
 

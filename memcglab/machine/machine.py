@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import errno
 import gc
+import operator
 from collections.abc import Callable
 
 from memcglab.kernel import lru as lrumod
@@ -49,10 +50,16 @@ COST_FORK = 150e-6
 COST_EXEC = 400e-6
 COST_EXIT = 100e-6
 
-# Anonymous pages and page tables a small program touches (busybox-sized).
+# What a process touches, measured on the Debian guests with static busybox and
+# bash 5.2 (docs/measurements/process-footprint/; page tables: KernelProfile):
+# a forked child's own copy-on-write pages before it execs (freed by the exec);
 FORK_ANON_PAGES = 2
-EXEC_ANON_PAGES = 12
-EXEC_PAGETABLE_PAGES = 3
+# the pages a shell rewrites right after fork, copied for it then (Machine.fork());
+SHELL_COW_PAGES = 12
+# a small program's anonymous pages after exec, and the faults on its file-backed
+# text and data (in the page cache already: pgfault counts them, nothing is charged).
+EXEC_ANON_PAGES = 13
+EXEC_FILE_FAULTS = 67
 
 DIRTY_EXPIRE = 30.0  # vm.dirty_expire_centisecs = 3000
 WRITEBACK_INTERVAL = 5.0  # vm.dirty_writeback_centisecs = 500
@@ -589,11 +596,44 @@ class Machine:
     def fork(self, pid: int) -> int:
         parent = self._task(pid)
         self.charge_time(COST_FORK)
+        originals = self._cow_break(parent) if parent.mm is not None else []
         child = self._new_task(parent.pid, parent.comm, parent.cgroup)
-        child.mm = self._new_mm()
-        self._alloc_pagetables(child, EXEC_PAGETABLE_PAGES)
+        child.mm = mm = self._new_mm()
+        for entry in originals:
+            if type(entry) is Folio:
+                entry.mapping = mm
+                entry.index = len(mm.anon)
+            mm.anon.append(entry)
+        mm.cow = originals
+        self._alloc_pagetables(child, self.profile.fork_pagetable_pages)
         self._touch_anon(child, FORK_ANON_PAGES)
         return child.pid
+
+    def _cow_break(self, parent: Task) -> list:
+        """Copy-on-write after fork (mm/memory.c wp_page_copy()): the parent rewrites
+        its hot pages at once, so it faults in copies charged to its memcg *now*,
+        while the originals stay with the child until it execs or exits. Returns
+        the originals, taken out of the parent's mm. A shell that moved into a
+        cgroup thus charges it on its first forks there (measured: 11-14 pages).
+        """
+        mm = parent.mm
+        start = len(mm.anon)
+        try:
+            self._touch_anon(parent, SHELL_COW_PAGES)
+        except SysError:
+            raise SysError(errno.ESRCH) from None  # OOM-killed: the fork never returns
+        originals = mm.cow
+        mm.cow = mm.anon[start:]
+        if originals:
+            if len(originals) == start and all(map(operator.is_, originals, mm.anon)):
+                mm.anon = mm.cow[:]  # a shell's anon is usually just its hot pages
+            else:
+                gone = {id(e) for e in originals}
+                mm.anon = [e for e in mm.anon if id(e) not in gone]
+            for index, entry in enumerate(mm.anon):
+                if type(entry) is Folio:
+                    entry.index = index
+        return originals
 
     def exec(self, pid: int, argv: list[str]) -> None:
         t = self._task(pid)
@@ -605,8 +645,10 @@ class Machine:
         prog = self._bin.lookup(t.comm)
         if isinstance(prog, FsFile):
             self.filemap_map_pages(t, prog.mapping, -(-prog.length // PAGE_SIZE))
-        self._alloc_pagetables(t, EXEC_PAGETABLE_PAGES)
+        self._alloc_pagetables(t, self.profile.exec_pagetable_pages)
         self._touch_anon(t, EXEC_ANON_PAGES)
+        t.mm.cow = t.mm.anon[:]
+        self.task_memcg(t).stat["pgfault"] += EXEC_FILE_FAULTS
 
     def exit(self, pid: int, status: int) -> None:
         t = self.tasks.get(pid)

@@ -18,8 +18,10 @@ from memcglab.kernel.cgroup import Cgroup
 from memcglab.kernel.folio import PG_LRU, Folio
 
 KERNEL_STACK_PAGES = 4  # THREAD_SIZE = 16 KiB on x86-64
-# Accounted slab per task: task_struct, signal_struct, mm_struct, files, vmas.
-TASK_SLAB_BYTES = 9984 + 1216 + 1152 + 768 + 12 * 200
+# Accounted slab per task: task_struct, signal_struct, sighand_struct, mm_struct,
+# files_struct, vmas, anon_vmas and their chains; 19.2-20.6 KB measured per process
+# on the Debian guests (docs/measurements/process-footprint/).
+TASK_SLAB_BYTES = 9984 + 1216 + 2112 + 1152 + 768 + 12 * 200 + 6 * 128 + 12 * 64
 
 
 class Mm:
@@ -27,6 +29,9 @@ class Mm:
 
     def __init__(self) -> None:
         self.anon: list[Folio | object] = []
+        # The entries a shell rewrites right after each fork (stack, malloc arena):
+        # copy-on-write gives them to the child then (Machine.fork()).
+        self.cow: list[Folio | object] = []
         self.pagetables: list[Folio] = []
         self.users = 1
         self.machine = None  # set by the machine; reclaim swaps out through it
@@ -53,6 +58,8 @@ class Mm:
             self.anon.append(piece)
             pieces.append(piece)
         folio.nr_pages = 1
+        if any(e is folio for e in self.cow):
+            self.cow.extend(pieces)
         if folio.flags & PG_LRU:
             lrumod.lruvec_link_split(lrumod.folio_lruvec(folio), folio, pieces)
         return [folio, *pieces]
