@@ -904,4 +904,9 @@ CASES = [
      '08 09 10 11 -05 -04 -03 -02 -01 000 001 002 003 -5 -4 -3 -2 -1 00 01 02 03 003 002 001 000 -01 -02 -03 -04 -05 007 009 10 09 08 01 00 -1 0 1 2 000 001 002 0001 0004 0007 0010 x01y x02y x03y\n2000 0001 2000\n',
      '',
      0),
+    # seq streams its output: a pipe to head ends it at once with SIGPIPE (141 under pipefail)
+    ('set -o pipefail\nseq 100000000 | head -1; echo "s=$?"\nseq 100000000 | head -n 3 | tail -1; echo "s=$?"\nseq -s, 50000000 | head -c 20; echo " s=$?"\nset +o pipefail\nx=$(seq 3 -1 1); echo $x\nseq -w 98 101 | tail -2\nseq 0 -1 -2\nseq 1 1 0; echo "s=$?"\n',
+     '1\ns=141\n3\ns=141\n1,2,3,4,5,6,7,8,9,10 s=141\n3 2 1\n100\n101\n0\n-1\n-2\ns=0\n',
+     '',
+     0),
 ]

@@ -3,6 +3,7 @@ basename, dirname, expr, yes, tac."""
 
 from __future__ import annotations
 
+import itertools
 import re
 
 from ..printf import PrintfError, backslash_escapes, echo_text, failed, format_printf
@@ -10,6 +11,7 @@ from ..streams import BrokenPipe
 from . import UsageError, command, split_options
 
 YES_LIMIT = 1 << 20  # bytes `yes` writes before it behaves as if its reader went away
+SEQ_CHUNK = 8192  # numbers seq writes at a time (64 KiB of 7-digit ones)
 
 
 def decode(data: bytes) -> str:
@@ -439,17 +441,32 @@ def seq(ctx) -> int:
     if step == 0:
         raise UsageError("invalid Zero increment value: '0'")
     sep = str(opts.get("s", "\n"))
-    out = []
-    value = first
     width = len(str(last)) if opts.get("w") else 0
-    while (step > 0 and value <= last) or (step < 0 and value >= last):
-        out.append(str(value).zfill(width) if isinstance(value, int) else f"{value:g}")
-        value += step
-        if len(out) > 10_000_000:
+    if all(isinstance(n, int) for n in (first, step, last)):
+        values = iter(range(first, last + (1 if step > 0 else -1), step))
+    else:
+        values = _float_steps(first, step, last)
+    # The output goes out in chunks, as seq's stdio buffer does: memory stays small, and
+    # a pipe to head refuses a chunk once head has its lines (BrokenPipe: seq dies of
+    # SIGPIPE, status 141), so ``seq 100000000 | head -1`` stops at once.
+    lead = ""
+    while True:
+        ctx.proc.tick()
+        chunk = [str(v).zfill(width) if isinstance(v, int) else f"{v:g}"
+                 for v in itertools.islice(values, SEQ_CHUNK)]
+        if not chunk:
             break
-    if out:
-        ctx.out(sep.join(out) + "\n")
+        ctx.out(lead + sep.join(chunk))
+        lead = sep
+    if lead:
+        ctx.out("\n")
     return 0
+
+
+def _float_steps(value, step, last):
+    while (step > 0 and value <= last) or (step < 0 and value >= last):
+        yield value
+        value += step
 
 
 @command("basename")
