@@ -61,6 +61,13 @@ def _run_opts(cgroup, cpus, nodes, memory, swap, seed, speed, check=False) -> Ru
                       seed=seed, speed=speed, check_invariants=check)
 
 
+def _script_name(script) -> str:
+    """The name a script file's messages carry (``run.sh: line 3: ...``). For ``-``, click
+    reads stdin through a wrapper over its byte stream, which is named ``<stdin>`` from a
+    terminal or pipe but has no name at all under click's CliRunner (a BytesIO)."""
+    return Path(getattr(script, "name", "<stdin>")).name
+
+
 def _run_one(args: tuple[str, str, RunOptions, str]) -> RunRecord | str:
     """One kernel's run, in a worker process: the record, or the error to report."""
     text, kernel, opts, name = args
@@ -116,7 +123,7 @@ def run(script, kernels, cgroup, cpus, nodes, memory, swap, seed, speed, json_ou
     text = script.read()
     ks = _kernels(kernels)
     opts = _run_opts(cgroup, cpus, nodes, memory, swap, seed, speed, check_invariants)
-    records = _run_all(text, Path(script.name).name, ks, opts)
+    records = _run_all(text, _script_name(script), ks, opts)
     json_to_stdout = json_out is not None and json_out.name == "<stdout>"
     if not json_to_stdout:
         if len(records) == 1:
@@ -273,7 +280,7 @@ def compare(script, kernel, cgroup, cpus, memory, swap, speed, tolerance, json_o
 
     opts = RunOptions(cgroup=cgroup, cpus=cpus, memory=memory, swap=swap, speed=speed)
     try:
-        result = run_compare(script.read(), kernel, opts, name=Path(script.name).name)
+        result = run_compare(script.read(), kernel, opts, name=_script_name(script))
     except (RealKernelError, ValueError) as e:
         raise click.ClickException(str(e)) from None
     out = Console(highlight=False)

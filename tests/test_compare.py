@@ -5,7 +5,10 @@ kernel profile), so these tests check the pairing and the verdict, not qemu; the
 fidelity suite in tests/fidelity/ runs the real thing.
 """
 
-from memcglab.cli import scenario_text
+from click.testing import CliRunner
+
+import memcglab.compare
+from memcglab.cli import main, scenario_text
 from memcglab.compare import compare, line_numbers, split_epilogue, wrap
 from memcglab.runner import RunOptions, run_script
 
@@ -54,3 +57,19 @@ def test_line_numbers_pairs_uneven_lines():
     rows = line_numbers("a 1 2\nno numbers\n", "a 1 3\nno numbers\nextra 5\n")
     assert rows[0][3] == [(1.0, 1.0), (2.0, 3.0)]
     assert rows[1][0] == 3 and rows[1][3][0][1] == 5.0
+
+
+def test_cli_reads_the_script_from_stdin(monkeypatch):
+    # `memcglab compare -` under CliRunner: click's stdin wrapper there has no name (the
+    # command raised AttributeError on it). The real side is the stand-in, not qemu.
+    seen = {}
+
+    def with_stand_in(text, kernel, opts, name):
+        seen.update(text=text, name=name)
+        return compare(text, kernel, opts, name=name, real_runner=stand_in("6.1"))
+
+    monkeypatch.setattr(memcglab.compare, "compare", with_stand_in)
+    result = CliRunner().invoke(main, ["compare", "-"], input="echo $((6 * 7))\n")
+    assert result.exit_code == 0, result.output
+    assert seen == {"text": "echo $((6 * 7))\n", "name": "<stdin>"}
+    assert "42" in result.output
