@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import errno
 import gc
-import operator
 from collections.abc import Callable
 
 from memcglab.kernel import lru as lrumod
@@ -625,11 +624,8 @@ class Machine:
         originals = mm.cow
         mm.cow = mm.anon[start:]
         if originals:
-            if len(originals) == start and all(map(operator.is_, originals, mm.anon)):
-                mm.anon = mm.cow[:]  # a shell's anon is usually just its hot pages
-            else:
-                gone = {id(e) for e in originals}
-                mm.anon = [e for e in mm.anon if id(e) not in gone]
+            gone = {id(e) for e in originals}
+            mm.anon = [e for e in mm.anon if id(e) not in gone]
             for index, entry in enumerate(mm.anon):
                 if type(entry) is Folio:
                     entry.index = index
