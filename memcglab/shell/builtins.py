@@ -3,7 +3,7 @@
 Each takes ``(proc, argv)`` and returns a status, or a generator (for the
 ones that block or run code: ``wait``, ``eval``, ``source``, ``command``).
 ``trap`` keeps an EXIT (or 0) action, which the shell runs when the script
-ends; traps on signals are accepted and ignored, since the simulation delivers
+ends; traps on signals are noted but never run, since the simulation delivers
 no signal a trap could catch.
 """
 
@@ -868,8 +868,13 @@ def b_trap(proc, argv):
         return 0
     action, signals = (("-", args) if len(args) == 1 else (args[0], args[1:]))
     for sig in signals:
+        name = sig.upper().removeprefix("SIG")
         if sig.upper() in EXIT_NAMES:
             proc.exit_trap = None if action in ("-", "") else action
+        elif name not in ("DEBUG", "RETURN"):
+            # noted only because a trap stops bash from exec'ing a subshell's last
+            # command in place (evalstring.c should_optimize_fork())
+            proc.traps = proc.traps - {name} if action == "-" else proc.traps | {name}
     return 0
 
 

@@ -198,6 +198,8 @@ class Process(Expander):
         self.cmdsub_status: int | None = None
         self.sourcing = 0
         self.exit_trap: str | None = None  # `trap ACTION EXIT`; subshells start without one
+        self.no_fork: Simple | None = None  # the command this subshell execs (exec_target())
+        self.traps: frozenset[str] = frozenset()  # signals (and ERR) with a trap set here
         # process substitutions (see process_substitution); tuples, as an exec_fork
         # child shares them with its parent and must not change the parent's
         self.procsubs: tuple = ()  # the ones whose /dev/fd/N name is open
@@ -219,6 +221,8 @@ class Process(Expander):
         child.jobs = {}
         child.locals = [dict(f) for f in self.locals]
         child.procsub_readers = ()  # the parent starts its >(...) readers
+        child.no_fork = None
+        child.traps = frozenset()  # a subshell's traps are reset
         child.last_procsub = None
         return child
 
@@ -498,10 +502,12 @@ class Process(Expander):
     # ---- running code ------------------------------------------------------
 
     def run_source(self, text: str, first_line: int = 1, label: str = "",
-                   discard: bool = True):
+                   discard: bool = True, exec_last: bool = False):
         """Parse and run ``text`` one complete command at a time (like bash reading a file).
         A command abandoned after an expansion error (DiscardCommand) is skipped, or
-        with ``discard`` False ends the whole text (``eval``)."""
+        with ``discard`` False ends the whole text (``eval``). With ``exec_last``
+        (``bash -c``) the command that ends the text may be exec'ed in place of the
+        shell (exec_target())."""
         parser = Parser(text, 0, first_line)
         status = 0
         while True:
@@ -520,6 +526,8 @@ class Process(Expander):
                 parser.lex.warnings.clear()
             if node is None:
                 return status
+            if exec_last and parser.exhausted():
+                self.no_fork = exec_target(node.items, False)
             try:
                 status = yield from self.exec_cmdlist(node)
             except DiscardCommand:
@@ -605,16 +613,29 @@ class Process(Expander):
         return status
 
     def run_pipeline(self, cmds: list):
-        """Stages run in order; each one's output is buffered as the next one's input."""
+        """bash forks every stage before any of them runs (execute_pipeline()), so
+        each stage is in cgroup.procs, and charged, while the others run. Pipes are
+        buffers here (see streams), so the stages then run one after another, each
+        reading what the one before it wrote."""
+        children = []
+        for _ in cmds:
+            child_pid = self.fork_task()
+            if child_pid is None:
+                break  # the stages forked so far still run; the pipeline failed
+            children.append(self.fork(child_pid))
         stdin = self.fds.get(0, CLOSED)
         statuses = []
-        for i, cmd in enumerate(cmds):
+        for i, child in enumerate(children):
             last = i == len(cmds) - 1
             out = self.fds.get(1, CLOSED) if last else pipe_to(cmds[i + 1])
-            status = yield from self.run_in_child(cmd, {0: stdin, 1: out})
+            child.fds[0] = stdin
+            child.fds[1] = out
+            status = yield from self.run_forked(child, cmds[i])
             statuses.append(status)
             if not last:
                 stdin = BytesInput(bytes(out.buf))
+        if len(children) < len(cmds):
+            return FORK_FAILED
         if self.opts.pipefail:
             return next((s for s in reversed(statuses) if s), 0)
         return statuses[-1]
@@ -631,14 +652,34 @@ class Process(Expander):
             child.fds.update(fds)
         return (yield from self.wait_for(child.process_main(child.child_body(node)), child_pid))
 
-    def child_body(self, node):
+    def run_forked(self, child: Process, node):
+        """Run ``node`` in ``child``, forked earlier; wait for it and return its status.
+        A child killed before its turn (the OOM killer may pick it) never runs."""
+        system = self.rt.system
+        if not system.alive(child.pid):
+            got = []
+            system.on_exit(child.pid, got.append)
+            return got[0]
+        return (yield from self.wait_for(child.process_main(child.child_body(node)), child.pid))
+
+    def child_body(self, node, lone_redirects: bool = True):
+        """What a forked child runs. A simple command is exec'ed in place of the
+        child; a subshell, or a command substitution's body (``lone_redirects``
+        False), may end by exec'ing its last command (see exec_target())."""
         if type(node) is Simple:
             return (yield from self.exec_simple(node, in_place=True))
         if type(node) is Subshell:
+            items = node.body.items
+            if len(items) == 1 and not items[0][1] and type(items[0][0]) is Subshell:
+                # ( (list) ): bash runs the inner subshell in this process too
+                return (yield from self.with_redirs(node.redirs, self.child_body, items[0][0]))
+            self.no_fork = exec_target(items, True)
             return (yield from self.with_redirs(node.redirs, self.exec_cmdlist, node.body))
-        if type(node) is CmdList and len(node.items) == 1 and not node.items[0][1] \
-                and type(node.items[0][0]) is Simple:
-            return (yield from self.exec_simple(node.items[0][0], in_place=True))
+        if type(node) is CmdList:
+            target = self.no_fork = exec_target(node.items[node.last_line:], lone_redirects)
+            if target is not None and target is node.items[0][0]:
+                return (yield from self.exec_simple(target, in_place=True))
+            return (yield from self.exec_cmdlist(node))
         return (yield from self.execute(node))
 
     def process_main(self, body):
@@ -735,7 +776,7 @@ class Process(Expander):
         child = self.fork(child_pid)
         out = PipeBuffer()
         child.fds[1] = out
-        status = self.run_sync(child.process_main(child.child_body(part.body)), child_pid)
+        status = self.run_sync(child.process_main(child.child_body(part.body, False)), child_pid)
         self.cmdsub_status = status
         if self.rt.aborted is not None:
             raise Aborted(self.rt.aborted)
@@ -836,6 +877,8 @@ class Process(Expander):
                 return self.assign_only(node)
             if self.opts.xtrace:
                 self.write_err("+ " + " ".join(argv) + "\n")
+            if node is self.no_fork:
+                in_place = self.exit_trap is None and not self.traps
             return (yield from self.run_command(argv, node, in_place))
         finally:
             if len(self.procsubs) > mark or self.procsub_readers:
@@ -1333,6 +1376,34 @@ class Process(Expander):
         self.funcs[node.name] = node
         return 0
         yield
+
+
+def exec_target(items: list, lone_redirects: bool) -> Simple | None:
+    """The simple command that bash execs in place of a subshell rather than forking
+    once more for it (bash 5.2: execute_in_subshell(); builtins/evalstring.c
+    optimize_subshell_command(), optimize_connection_fork(), should_suppress_fork()).
+
+    ``items`` are a ``( )`` subshell's whole body, or the last line of a ``$( )``
+    or ``bash -c`` text (bash runs those a line at a time). The target is the one
+    simple command there (with redirections only where ``lone_redirects`` allows:
+    a ``( )`` subshell), or the command after the last ``;``, ``&&`` or ``||``
+    when it is a simple command without redirections. Not after ``&``, nor when an
+    and-or list follows a ``;``: bash's tree then has a connection, not a command,
+    on the right. A trap set by the time it runs still makes bash fork
+    (exec_simple()).
+    """
+    if not items or items[-1][1]:
+        return None
+    last = items[-1][0]
+    if len(items) == 1:
+        if type(last) is Simple:
+            return last if lone_redirects or not last.redirs else None
+        if type(last) is not AndOr:
+            return None
+        last = last.rest[-1][1]
+    elif items[-2][1]:
+        return None
+    return last if type(last) is Simple and not last.redirs else None
 
 
 def pipe_to(reader) -> PipeBuffer:

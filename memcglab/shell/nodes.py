@@ -251,12 +251,14 @@ class AndOr(Node):
 
 
 class CmdList(Node):
-    """Commands run in order: ``items`` is a list of (and_or, background)."""
+    """Commands run in order: ``items`` is a list of (and_or, background);
+    ``items[last_line:]`` are those on the list's last line."""
 
-    __slots__ = ("items",)
+    __slots__ = ("items", "last_line")
 
-    def __init__(self, items: list):
+    def __init__(self, items: list, last_line: int = 0):
         self.items = items
+        self.last_line = last_line
 
 
 class Compound(Node):

@@ -84,6 +84,10 @@ class Parser:
         self.tok = None
         return tok
 
+    def exhausted(self) -> bool:
+        """Nothing but blanks is left to read (bash: ``*bash_input.location.string == 0``)."""
+        return self.tok is None and not self.lex.src[self.lex.pos:].strip()
+
     def skip_newlines(self) -> None:
         while self.peek().kind == "NL":
             self.take()
@@ -173,22 +177,28 @@ class Parser:
     def compound_list(self, stops: frozenset, allow_empty: bool = False) -> CmdList:
         self.skip_newlines()
         items = []
+        last_line = 0
+        newline = False
         while not self.at_list_end(self.peek(), stops):
+            if newline:
+                last_line = len(items)
             and_or = self.and_or()
             tok = self.peek()
             if tok.kind == "OP" and tok.text in (";", "&"):
                 self.take()
                 items.append((and_or, tok.text == "&"))
+                newline = self.peek().kind == "NL"
                 self.skip_newlines()
             elif tok.kind == "NL":
                 items.append((and_or, False))
+                newline = True
                 self.skip_newlines()
             else:
                 items.append((and_or, False))
                 break
         if not items and not allow_empty:
             raise self.error(self.peek())
-        return CmdList(items)
+        return CmdList(items, last_line)
 
     def and_or(self):
         first = self.pipeline()

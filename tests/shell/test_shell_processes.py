@@ -180,3 +180,23 @@ def test_output_process_substitution_after_exec_reads_until_the_shell_ends():
 def test_process_substitution_that_blocks_moves_the_clock():
     result = run("cat <(sleep 5; echo late); date +%s")
     assert result.out == "late\n5\n"
+
+
+def test_pipeline_stages_are_all_forked_before_the_first_runs():
+    result = run("echo a | cat | cat")
+    fs = result.fs
+    log = [e[0] for e in fs.log if e[0] in ("fork", "exec", "exit")]
+    assert log[:3] == ["fork", "fork", "fork"]
+    assert result.out == "a\n"
+
+
+def test_a_subshell_execs_its_last_command_unless_a_trap_is_set():
+    forks = [len(run(script).fs.calls("fork")) for script in (
+        "(cat /dev/null; cat /dev/null)",
+        "(trap 'echo bye' EXIT; cat /dev/null; cat /dev/null)",
+        "(trap 'echo int' INT; cat /dev/null; cat /dev/null)",
+        "(trap 'echo int' INT; trap - INT; cat /dev/null; cat /dev/null)",
+        "x=$(cat /dev/null; cat /dev/null 2>&1)",
+        "bash -c 'cat /dev/null; cat /dev/null'",
+    )]
+    assert forks == [2, 3, 3, 2, 3, 2]

@@ -93,11 +93,11 @@ def _new_shell(ctx, script_name: str, args: list[str]):
     return shell
 
 
-def _run_shell(shell, text: str):
+def _run_shell(shell, text: str, exec_last: bool = False):
     from ..interp import ShellExit
 
     try:
-        return (yield from shell.run_source(text))
+        return (yield from shell.run_source(text, exec_last=exec_last))
     except ShellExit as e:
         return e.status
 
@@ -112,7 +112,7 @@ def sh(ctx):
             raise UsageError("-c: option requires an argument")
         name = args[2] if len(args) > 2 else ctx.name.rsplit("/", 1)[-1]
         shell = _new_shell(ctx, name, args[3:])
-        return _run_shell(shell, args[1])
+        return _run_shell(shell, args[1], exec_last=True)
     if args and args[0] == "--":
         args = args[1:]
     if not args:
