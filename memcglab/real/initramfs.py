@@ -72,6 +72,11 @@ mkdir -p /dev/shm /dev/pts
 mount -t tmpfs tmpfs /dev/shm
 mount -t tmpfs tmpfs /tmp
 mount -t devpts devpts /dev/pts
+# what udev adds to a devtmpfs: bash's <(cmd) hands commands /dev/fd/N names
+ln -s /proc/self/fd /dev/fd
+ln -s /proc/self/fd/0 /dev/stdin
+ln -s /proc/self/fd/1 /dev/stdout
+ln -s /proc/self/fd/2 /dev/stderr
 for t in 1 2 3; do stty -F /dev/ttyS$t raw -echo 2>/dev/null; done
 ctl() { echo "MCL $*" > /dev/ttyS3; }
 fail() { ctl "error=$*"; sync; poweroff -f; }
