@@ -30,7 +30,15 @@ from memcglab.invariants import check_machine, drain_and_settle
 from memcglab.kernel.folio import Folio
 from memcglab.kernel.page_counter import PAGE_SIZE
 from memcglab.kernel.profiles import get_profile
-from memcglab.shell.system import O_APPEND, O_CREAT, O_RDONLY, O_TRUNC, O_WRONLY, SysError
+from memcglab.shell.system import (
+    O_APPEND,
+    O_CREAT,
+    O_RDONLY,
+    O_TRUNC,
+    O_WRONLY,
+    SysError,
+    TaskKilled,
+)
 
 IDX = st.integers(min_value=0, max_value=1000)
 NAMES = st.sampled_from(["a", "b", "c"])
@@ -83,9 +91,12 @@ def _read(m: Machine, pid: int, path: str) -> bytes:
 
 
 def _syscall(fn, *args) -> int:
-    """Run one operation; a SysError is a legal outcome. Returns the errno or 0."""
+    """Run one operation; a SysError is a legal outcome. Returns the errno or 0,
+    or EINTR when the acting task was killed in the call (TaskKilled)."""
     try:
         fn(*args)
+    except TaskKilled:
+        return errno.EINTR
     except SysError as e:
         assert isinstance(e.errno, int) and e.errno > 0
         return e.errno

@@ -40,7 +40,15 @@ from memcglab.machine.filesystems import AddressSpace, FsDir, FsFile, RegularFs,
 from memcglab.machine.memory import PhysicalMemory
 from memcglab.machine.task import KERNEL_STACK_PAGES, TASK_SLAB_BYTES, Mm, Task
 from memcglab.machine.vfs import O_ACCMODE, AttrNode, DictDir, OpenFile, Vfs
-from memcglab.shell.system import O_CREAT, O_EXCL, O_RDONLY, SIGKILL, Stat, SysError
+from memcglab.shell.system import (
+    O_CREAT,
+    O_EXCL,
+    O_RDONLY,
+    SIGKILL,
+    Stat,
+    SysError,
+    TaskKilled,
+)
 
 # Simulated cost of syscalls, in seconds (a few microseconds on real hardware;
 # fork+exec+exit of a small program about a millisecond).
@@ -111,6 +119,7 @@ class Machine:
             if swap else 0
         self._swap_free = list(range(self.swap_total - 1, -1, -1))
         self.tasks: dict[int, Task] = {}
+        self.exit_signals: dict[int, int] = {}  # pid -> the signal that killed it, kept
         self._next_pid = 1
         self._dirty: dict[AddressSpace, dict[Folio, None]] = {}  # dirty folios per inode
         self._inode_dirtied: dict[AddressSpace, float] = {}  # inode -> dirtied_when
@@ -243,8 +252,11 @@ class Machine:
         return css.priv if css is not None else self.memcg.root
 
     def _task(self, pid: int) -> Task:
+        """The task making a system call; a killed one makes none (TaskKilled)."""
         t = self.tasks.get(pid)
         if t is None or not t.alive:
+            if pid in self.exit_signals:
+                raise TaskKilled()
             raise SysError(errno.ESRCH)
         self.memcg.cpu = t.cpu  # the syscall runs on the task's CPU
         return t
@@ -300,7 +312,7 @@ class Machine:
                 # The OOM killer chose this very task: the charge may have gone
                 # through, but the task dies before it can use the memory.
                 self.memcg.uncharge_pages(memcg, got)
-                raise SysError(errno.EINTR)
+                raise TaskKilled()
             if got:
                 self._add_anon_folios(t, memcg, got)
             if got < chunk:
@@ -340,7 +352,7 @@ class Machine:
     def _oom_kill_current(self, t: Task) -> None:
         if t.alive:
             self.kill_task(t, SIGKILL)
-        raise SysError(errno.EINTR)
+        raise TaskKilled()
 
     def _alloc_pagetables(self, t: Task, nr: int) -> None:
         """Page-table pages of a new mm (one folio stands for the ``nr`` pages)."""
@@ -604,8 +616,11 @@ class Machine:
                 entry.index = len(mm.anon)
             mm.anon.append(entry)
         mm.cow = originals
-        self._alloc_pagetables(child, self.profile.fork_pagetable_pages)
-        self._touch_anon(child, FORK_ANON_PAGES)
+        try:
+            self._alloc_pagetables(child, self.profile.fork_pagetable_pages)
+            self._touch_anon(child, FORK_ANON_PAGES)
+        except TaskKilled:
+            pass  # the OOM killer chose the child: fork() still returns its pid
         return child.pid
 
     def _cow_break(self, parent: Task) -> list:
@@ -617,10 +632,7 @@ class Machine:
         """
         mm = parent.mm
         start = len(mm.anon)
-        try:
-            self._touch_anon(parent, SHELL_COW_PAGES)
-        except SysError:
-            raise SysError(errno.ESRCH) from None  # OOM-killed: the fork never returns
+        self._touch_anon(parent, SHELL_COW_PAGES)  # TaskKilled if the OOM killer chose it
         originals = mm.cow
         mm.cow = mm.anon[start:]
         if originals:
@@ -686,7 +698,11 @@ class Machine:
 
     def kill_task(self, t: Task, sig: int) -> None:
         if t.alive:
+            self.exit_signals[t.pid] = sig
             self._do_exit(t, 128 + sig)
+
+    def exit_signal(self, pid: int) -> int:
+        return self.exit_signals.get(pid, 0)
 
     def kill(self, sender: int, pid: int, sig: int) -> None:
         t = self.tasks.get(pid)

@@ -16,6 +16,7 @@ from collections.abc import Callable
 
 from .interp import Aborted, Process, Runtime, ShellExit
 from .streams import BytesInput, CallbackOutput
+from .system import TaskKilled
 
 RECURSION_LIMIT = 6000
 
@@ -107,6 +108,9 @@ class Shell:
         except Aborted as e:
             status = e.status
             proc.exit_trap = None  # the simulation stopped the script: no cleanup runs
+        except TaskKilled:
+            status = 128 + self.system.exit_signal(self.pid)
+            proc.exit_trap = None  # killed: no trap runs
         proc.status = status
         if proc.exit_trap is not None:
             # bash runs the EXIT trap once, with $? set to the script's status; an

@@ -53,9 +53,9 @@ from .system import (
     O_RDWR,
     O_TRUNC,
     O_WRONLY,
-    SIGKILL,
     Stat,
     SysError,
+    TaskKilled,
 )
 
 FUNCNEST = 150
@@ -560,6 +560,8 @@ class Process(Expander):
             if len(self.procsubs) > mark or self.procsub_readers:
                 self.close_procsubs(mark)  # (made by a compound command's words)
             self.status = status
+            if not self.rt.system.alive(self.pid):
+                raise TaskKilled()  # a signal (kill -9 $$, the OOM killer) ended this shell
             if status and self.opts.errexit and not self.errexit_skip \
                     and not self.errexit_guard:
                 raise ShellExit(status)
@@ -698,23 +700,27 @@ class Process(Expander):
             status = e.status
         except DiscardCommand:
             status = 1  # a subshell's command abandoned: the subshell exits
+        except TaskKilled:
+            status = 0  # (the signal's status, below)
         if self.procsubs or self.procsub_readers:
             self.finish_procsubs()
+        system = self.rt.system
+        sig = system.exit_signal(self.pid)
+        if sig:
+            return 128 + sig  # killed on the way: what it returned never happened
         # it may have been killed meanwhile; not contextlib.suppress, which costs
         # more than a try on this path taken by every command
         try:  # noqa: SIM105
-            self.rt.system.exit(self.pid, status)
+            system.exit(self.pid, status)
         except SysError:
             pass
         return status
 
     def fork_task(self) -> int | None:
-        """fork(2); None (after bash's message) if it failed. A killed shell just ends."""
+        """fork(2); None (after bash's message) if it failed."""
         try:
             return self.rt.system.fork(self.pid)
         except SysError as e:
-            if e.errno == errno.ESRCH:
-                raise ShellExit(128 + SIGKILL) from None
             self.error(f"fork: {e.strerror}")
             return None
 

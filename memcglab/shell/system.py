@@ -51,6 +51,12 @@ class SysError(Exception):
         return os.strerror(self.errno)
 
 
+class TaskKilled(Exception):
+    """The acting task was killed during this call (the OOM killer chose it, or it
+    signalled itself): it never returns to user space, so nothing it would have
+    done next happens. Its parent sees the signal in its wait status."""
+
+
 @dataclass(frozen=True)
 class Stat:
     """What stat(2) returns that the simulated commands use."""
@@ -89,6 +95,14 @@ class System(Protocol):
 
     def on_exit(self, pid: int, callback: Callable[[int], None]) -> None:
         """Call ``callback(status)`` when ``pid`` exits or is killed."""
+
+    def touch_anon(self, pid: int, nbytes: int) -> None:
+        """``pid`` writes ``nbytes`` of fresh anonymous memory (a buffer it malloc'ed),
+        faulting it in: charged to its memcg, perhaps OOM-killing it (TaskKilled)."""
+
+    def exit_signal(self, pid: int) -> int:
+        """The signal that killed ``pid`` (its status is then 128 + it); 0 if it
+        exited by itself or still runs (waitpid()'s WIFSIGNALED/WTERMSIG)."""
 
     # ---- files -----------------------------------------------------------
     def open(self, pid: int, path: str, flags: int, mode: int = 0o644) -> OpenFile: ...
@@ -150,6 +164,7 @@ __all__ = [
     "Stat",
     "SysError",
     "System",
+    "TaskKilled",
     "errno",
     "strerror",
 ]

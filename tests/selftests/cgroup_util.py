@@ -13,7 +13,7 @@ import errno
 
 from memcglab import Machine
 from memcglab.invariants import check_machine
-from memcglab.shell.system import O_APPEND, O_CREAT, O_RDWR, O_WRONLY, SysError
+from memcglab.shell.system import O_APPEND, O_CREAT, O_RDWR, O_WRONLY, SysError, TaskKilled
 
 MB = 1 << 20
 PAGE_SIZE = 4096
@@ -142,6 +142,8 @@ class Harness:
             return 1
         try:
             status = fn(self, child, *args)
+        except TaskKilled:
+            status = KILLED
         except SysError:
             status = 255
         if not self.m.alive(child):
@@ -155,7 +157,7 @@ class Harness:
         child = self._spawn_in(cg)
         if child is None:
             return None
-        with contextlib.suppress(SysError):
+        with contextlib.suppress(SysError, TaskKilled):
             fn(self, child, *args)
         return child
 

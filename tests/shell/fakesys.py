@@ -22,6 +22,7 @@ from memcglab.shell.system import (
     O_WRONLY,
     Stat,
     SysError,
+    TaskKilled,
 )
 
 CGROUP_ROOT = "/sys/fs/cgroup/memory"
@@ -113,6 +114,8 @@ class FakeSystem:
     def _task(self, pid: int) -> dict:
         task = self.tasks.get(pid)
         if task is None or not task["alive"]:
+            if task is not None and task.get("signal"):
+                raise TaskKilled()
             raise SysError(errno.ESRCH)
         return task
 
@@ -141,14 +144,24 @@ class FakeSystem:
         self._die(pid, status)
 
     def kill(self, sender: int, pid: int, sig: int) -> None:
-        self._task(pid)
+        if not self.alive(pid):
+            raise SysError(errno.ESRCH)
         if self.trace:
             self.log.append(("kill", sender, pid, sig))
+        self.tasks[pid]["signal"] = sig
         self._die(pid, 128 + sig)
 
     def alive(self, pid: int) -> bool:
         task = self.tasks.get(pid)
         return bool(task and task["alive"])
+
+    def touch_anon(self, pid: int, nbytes: int) -> None:
+        self._task(pid)
+        if self.trace:
+            self.log.append(("touch_anon", pid, nbytes))
+
+    def exit_signal(self, pid: int) -> int:
+        return self.tasks.get(pid, {}).get("signal", 0)
 
     def on_exit(self, pid: int, callback) -> None:
         self.exit_callbacks.setdefault(pid, []).append(callback)

@@ -200,3 +200,14 @@ def test_a_subshell_execs_its_last_command_unless_a_trap_is_set():
         "bash -c 'cat /dev/null; cat /dev/null'",
     )]
     assert forks == [2, 3, 3, 2, 3, 2]
+
+
+def test_a_shell_killed_by_a_signal_runs_nothing_more():
+    result = run("echo a\n(kill -9 $$)\necho b")
+    assert result.out == "a\n" and result.status == 137
+
+
+def test_a_child_killed_in_its_own_call_ends_with_the_signal_status():
+    """sh -c 'kill -9 $$': the child's shell dies at once; its parent sees 137."""
+    result = run("sh -c 'kill -9 $$; echo never'; echo \"st=$?\"")
+    assert result.out == "st=137\n"

@@ -162,6 +162,10 @@ def dd(ctx) -> int:
             if have < seek * obs:
                 system.write(pid, outfile, bytes(seek * obs - have))
         full_in = part_in = full_out = part_out = total = 0
+        if count != 0:
+            # busybox dd malloc()s its buffer (a second one for obs= without bs=),
+            # which the first read() faults in: bs=1M is 256 anon pages of its own
+            system.touch_anon(pid, ibs if "bs" in ops else ibs + obs)
         while count is None or full_in + part_in < count:
             ctx.proc.tick()
             data = read(ibs)
