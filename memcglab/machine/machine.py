@@ -71,6 +71,9 @@ EXEC_FILE_FAULTS = 67
 DIRTY_EXPIRE = 30.0  # vm.dirty_expire_centisecs = 3000
 WRITEBACK_INTERVAL = 5.0  # vm.dirty_writeback_centisecs = 500
 
+SIGQUIT = 3
+SHELLS = frozenset({"bash", "sh", "ash", "dash"})  # they ignore SIGQUIT (bash(1), busybox ash)
+
 PROGRAMS = (
     "sh bash cat dd echo printf mkdir rmdir rm touch cp mv ls head tail grep wc seq sleep "
     "sync tee kill true false test [ stat find awk sed cut sort uniq tr xargs basename "
@@ -609,6 +612,7 @@ class Machine:
         self.charge_time(COST_FORK)
         originals = self._cow_break(parent) if parent.mm is not None else []
         child = self._new_task(parent.pid, parent.comm, parent.cgroup)
+        child.ignored_signals = parent.ignored_signals
         child.mm = mm = self._new_mm()
         for entry in originals:
             if type(entry) is Folio:
@@ -647,6 +651,7 @@ class Machine:
         t = self._task(pid)
         self.charge_time(COST_EXEC)
         t.comm = argv[0].rsplit("/", 1)[-1][:15] if argv else t.comm
+        t.ignored_signals = frozenset({SIGQUIT}) if t.comm in SHELLS else frozenset()
         if t.mm is not None:
             self._mmput(t.mm)
         t.mm = self._new_mm()
@@ -708,7 +713,7 @@ class Machine:
         t = self.tasks.get(pid)
         if t is None or not t.alive:
             raise SysError(errno.ESRCH)
-        if sig == 0 or t is self.init:
+        if sig == 0 or t is self.init or sig in t.ignored_signals:
             return  # init ignores signals it has no handler for, SIGKILL included
         self.kill_task(t, sig)
 

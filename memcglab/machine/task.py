@@ -94,6 +94,7 @@ class Task:
         self.exit_status = 0
         self.exit_callbacks: list[Callable[[int], None]] = []
         self.oom_score_adj = 0
+        self.ignored_signals: frozenset[int] = frozenset()  # kept across fork, reset by exec
         self.start_time = 0.0
 
     def __repr__(self) -> str:

@@ -690,6 +690,7 @@ def b_wait(proc, argv):
         status = task.status if len(argv) > 1 else 0
         if len(argv) == 1:
             proc.jobs.pop(pid, None)
+    proc.report_background()
     return status
 
 

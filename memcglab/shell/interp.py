@@ -24,6 +24,7 @@ from .assoc import CONVERTED_BUCKETS, Assoc
 from .commands import Context, UsageError, WriteError, find_command
 from .conditions import CondError, eval_cond
 from .expand import ArrayArg, Expander, ExpansionError
+from .jobs import command_text, job_notice
 from .lexer import ParseError
 from .nodes import (
     AndOr,
@@ -200,6 +201,9 @@ class Process(Expander):
         self.exit_trap: str | None = None  # `trap ACTION EXIT`; subshells start without one
         self.no_fork: Simple | None = None  # the command this subshell execs (exec_target())
         self.traps: frozenset[str] = frozenset()  # signals (and ERR) with a trap set here
+        self.unreported: dict[int, tuple] = {}  # background jobs: pid -> (node, cwd)
+        self.in_comsub = False  # a $( ) subshell, or one of its subshells: no job notices
+        self.parsed_line = 0  # where the top-level command being run ends
         # process substitutions (see process_substitution); tuples, as an exec_fork
         # child shares them with its parent and must not change the parent's
         self.procsubs: tuple = ()  # the ones whose /dev/fd/N name is open
@@ -219,6 +223,7 @@ class Process(Expander):
         child.opts = self.opts.copy()
         child.fds = dict(self.fds)
         child.jobs = {}
+        child.unreported = {}
         child.locals = [dict(f) for f in self.locals]
         child.procsub_readers = ()  # the parent starts its >(...) readers
         child.no_fork = None
@@ -528,6 +533,7 @@ class Process(Expander):
                 return status
             if exec_last and parser.exhausted():
                 self.no_fork = exec_target(node.items, False)
+            self.parsed_line = parser.last_line
             try:
                 status = yield from self.exec_cmdlist(node)
             except DiscardCommand:
@@ -636,6 +642,8 @@ class Process(Expander):
             statuses.append(status)
             if not last:
                 stdin = BytesInput(bytes(out.buf))
+        self.report_job([(child.pid, cmds[i], status)
+                         for i, (child, status) in enumerate(zip(children, statuses, strict=True))])
         if len(children) < len(cmds):
             return FORK_FAILED
         if self.opts.pipefail:
@@ -652,7 +660,9 @@ class Process(Expander):
         child = self.fork(child_pid)
         if fds:
             child.fds.update(fds)
-        return (yield from self.wait_for(child.process_main(child.child_body(node)), child_pid))
+        status = yield from self.wait_for(child.process_main(child.child_body(node)), child_pid)
+        self.report_job([(child_pid, node, status)])
+        return status
 
     def run_forked(self, child: Process, node):
         """Run ``node`` in ``child``, forked earlier; wait for it and return its status.
@@ -737,6 +747,54 @@ class Process(Expander):
             yield task.exited
         return task.status
 
+    def report_job(self, procs: list[tuple]) -> None:
+        """A foreground job ended: bash's notices for it and for background jobs
+        that died meanwhile (memcglab.shell.jobs). ``procs`` are (pid, node or
+        command text, status)."""
+        if self.in_comsub:
+            return
+        self.report_background()
+        system = self.rt.system
+        rows = [(pid, node, status, system.exit_signal(pid)) for pid, node, status in procs]
+        if rows and any(row[3] for row in rows):
+            # bash's line_number then: the line of the job's last simple command
+            # (a pipeline's last stage), or of the end of the command it last parsed
+            last = procs[-1][1]
+            line = last.line if type(last) is Simple else self.parsed_line or self.lineno
+            self._write_notice([(pid, node if type(node) is str else command_text(node),
+                                 status, sig) for pid, node, status, sig in rows], True, "",
+                               line)
+
+    def report_background(self) -> None:
+        """Background jobs that ended since the last look, in the order they started."""
+        if not self.unreported or self.in_comsub:
+            return
+        system = self.rt.system
+        for pid, (node, cwd) in list(self.unreported.items()):
+            if system.alive(pid):
+                continue
+            del self.unreported[pid]
+            sig = system.exit_signal(pid)
+            if sig:
+                where = "" if cwd == self.cwd else f"  (wd: {self.polite_dir(cwd)})"
+                self._write_notice([(pid, command_text(node), 128 + sig, sig)], False, where,
+                                   self.lineno)
+
+    def _write_notice(self, rows: list, foreground: bool, where: str, line: int) -> None:
+        text = job_notice(self.script_name, line, rows, self.opts.pipefail, self.traps,
+                          foreground)
+        if text and where:
+            text = text[:-1] + where + "\n"
+        if text:
+            self.write_err(text)
+
+    def polite_dir(self, path: str) -> str:
+        """polite_directory_format(): $HOME as ~."""
+        home = self.vars.get("HOME", "")
+        if home and home != "/" and (path == home or path.startswith(home + "/")):
+            return "~" + path[len(home):]
+        return path
+
     def run_sync(self, gen, pid: int) -> int:
         """Run a child process to completion from non-generator code (command substitution)."""
         try:
@@ -765,6 +823,7 @@ class Process(Expander):
             self.watch(task)
         self.last_bg = child_pid
         self.jobs[child_pid] = task
+        self.unreported[child_pid] = (node, self.cwd)
         return 0
 
     def sleep(self, seconds: float):
@@ -780,6 +839,7 @@ class Process(Expander):
             self.cmdsub_status = FORK_FAILED
             return ""
         child = self.fork(child_pid)
+        child.in_comsub = True
         out = PipeBuffer()
         child.fds[1] = out
         status = self.run_sync(child.process_main(child.child_body(part.body, False)), child_pid)
@@ -914,7 +974,10 @@ class Process(Expander):
             return FORK_FAILED
         child = self.exec_fork(child_pid)
         gen = child.process_main(child.exec_external(command, argv, node))
-        return (yield from self.wait_for(gen, child_pid))
+        status = yield from self.wait_for(gen, child_pid)
+        if self.unreported or self.rt.system.exit_signal(child_pid):
+            self.report_job([(child_pid, node if node.words else " ".join(argv), status)])
+        return status
 
     def not_simulated(self, name: str):
         self.rt.aborted = 127

@@ -71,6 +71,7 @@ class Parser:
     def __init__(self, src: str, pos: int = 0, line: int = 1):
         self.lex = Lexer(src, pos, line, self._subparse)
         self.tok: Token | None = None
+        self.last_line = line  # the line of the newline that ended the last command
 
     # ---- token helpers ---------------------------------------------------
 
@@ -145,6 +146,7 @@ class Parser:
         tok = self.take()
         if tok.kind not in ("NL", "EOF"):
             raise self.error(tok)
+        self.last_line = tok.line
         return CmdList(items)
 
     def _subparse(self, src: str, pos: int, line: int, closed: bool):
