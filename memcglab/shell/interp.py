@@ -652,14 +652,12 @@ class Process(Expander):
 
     # ---- processes ----------------------------------------------------------
 
-    def run_in_child(self, node, fds: dict | None = None):
+    def run_in_child(self, node):
         """Fork a subshell that runs ``node``; wait for it and return its status."""
         child_pid = self.fork_task()
         if child_pid is None:
             return FORK_FAILED
         child = self.fork(child_pid)
-        if fds:
-            child.fds.update(fds)
         status = yield from self.wait_for(child.process_main(child.child_body(node)), child_pid)
         self.report_job([(child_pid, node, status)])
         return status
@@ -669,9 +667,7 @@ class Process(Expander):
         A child killed before its turn (the OOM killer may pick it) never runs."""
         system = self.rt.system
         if not system.alive(child.pid):
-            got = []
-            system.on_exit(child.pid, got.append)
-            return got[0]
+            return 128 + system.exit_signal(child.pid)
         return (yield from self.wait_for(child.process_main(child.child_body(node)), child.pid))
 
     def child_body(self, node, lone_redirects: bool = True):

@@ -211,3 +211,12 @@ def test_a_child_killed_in_its_own_call_ends_with_the_signal_status():
     """sh -c 'kill -9 $$': the child's shell dies at once; its parent sees 137."""
     result = run("sh -c 'kill -9 $$; echo never'; echo \"st=$?\"")
     assert result.out == "st=137\n"
+
+
+def test_a_pipeline_stage_killed_before_its_turn_never_runs():
+    """Stage 1 kills stage 2 (forked already, pid $$ + 2) before stage 2 runs."""
+    result = run("kill -9 $(($$ + 2)) | echo never; echo \"st=$?\"")
+    assert result.out == "st=137\n"
+    stage2 = result.pid + 2
+    assert ("kill", result.pid + 1, stage2, 9) in result.fs.calls("kill")
+    assert not [e for e in result.fs.log if e[0] == "write" and e[1] == stage2]
