@@ -10,7 +10,10 @@ pages are still dirty then depends on writeback timing, which the model does
 not reproduce (docs/fidelity.md, known disagreement 1); on each side it must
 only lie between what sync + drop_caches leaves and what the loop left. From
 sync + drop_caches on, the real kernel may keep up to a per-CPU batch more than
-the model (docs/measurements/percpu-batches).
+the model (docs/measurements/percpu-batches). Before any drop, the real kernel may
+keep up to ``SHELL_PINS`` more: pages the shell touches for the first time while
+it sits in a test cgroup (known disagreement 3; seen: 3 of 50 on 6.12, all gone
+at the first drop_caches).
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from .conftest import SCRIPTS, parse_marks, real_kernel_for, remote_batch_slack
 pytestmark = pytest.mark.fidelity
 
 TOLERANCE = 2
+SHELL_PINS = 2
 UNSYNCED = "after drop_caches"
 SYNCED = "after sync+drop_caches"
 AFTER_SYNC = (SYNCED, "after cleanup")
@@ -73,7 +77,8 @@ def test_model_agrees_with_the_real_kernel(name, kernel, cgroup):
             slack = remote_batch_slack(kernel)
             assert -TOLERANCE <= count - model[label] <= TOLERANCE + slack, (label, model, real)
         else:
-            assert abs(model[label] - count) <= TOLERANCE, (label, model, real)
+            assert -TOLERANCE <= count - model[label] <= TOLERANCE + SHELL_PINS, \
+                (label, model, real)
 
 
 def test_a_flipped_profile_switch_breaks_the_agreement():
