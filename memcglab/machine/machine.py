@@ -45,6 +45,7 @@ from memcglab.shell.system import (
     O_EXCL,
     O_RDONLY,
     SIGKILL,
+    SIGQUIT,
     Stat,
     SysError,
     TaskKilled,
@@ -71,7 +72,6 @@ EXEC_FILE_FAULTS = 67
 DIRTY_EXPIRE = 30.0  # vm.dirty_expire_centisecs = 3000
 WRITEBACK_INTERVAL = 5.0  # vm.dirty_writeback_centisecs = 500
 
-SIGQUIT = 3
 SHELLS = frozenset({"bash", "sh", "ash", "dash"})  # they ignore SIGQUIT (bash(1), busybox ash)
 
 PROGRAMS = (

@@ -869,13 +869,14 @@ def b_trap(proc, argv):
         return 0
     action, signals = (("-", args) if len(args) == 1 else (args[0], args[1:]))
     for sig in signals:
-        name = sig.upper().removeprefix("SIG")
         if sig.upper() in EXIT_NAMES:
             proc.exit_trap = None if action in ("-", "") else action
-        elif name not in ("DEBUG", "RETURN"):
-            # noted only because a trap stops bash from exec'ing a subshell's last
-            # command in place (evalstring.c should_optimize_fork())
-            proc.traps = proc.traps - {name} if action == "-" else proc.traps | {name}
+            continue
+        # noted only because a trap stops bash from exec'ing a subshell's last command
+        # in place (evalstring.c should_optimize_fork()) and silences job notices
+        key = "ERR" if sig.upper() == "ERR" else signal_number(sig)
+        if key is not None:
+            proc.traps = proc.traps - {key} if action == "-" else proc.traps | {key}
     return 0
 
 

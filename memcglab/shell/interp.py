@@ -200,7 +200,7 @@ class Process(Expander):
         self.sourcing = 0
         self.exit_trap: str | None = None  # `trap ACTION EXIT`; subshells start without one
         self.no_fork: Simple | None = None  # the command this subshell execs (exec_target())
-        self.traps: frozenset[str] = frozenset()  # signals (and ERR) with a trap set here
+        self.traps: frozenset[int | str] = frozenset()  # signal numbers (and "ERR") trapped here
         self.unreported: dict[int, tuple] = {}  # background jobs: pid -> (node, cwd)
         self.in_comsub = False  # a $( ) subshell, or one of its subshells: no job notices
         self.parsed_line = 0  # where the top-level command being run ends

@@ -20,8 +20,8 @@ shell's next notification point: after the next foreground job it forks, or in
 from __future__ import annotations
 
 from .nodes import AndOr, ArrayAssign, CmdList, Group, HereDoc, Pipeline, Simple, Subshell
+from .system import SIGINT, SIGPIPE, SIGTERM
 
-SIGINT, SIGPIPE, SIGTERM = 2, 13, 15
 LONGEST_SIGNAL_DESC = 24  # jobs.c: the width of the status column
 
 # strsignal() texts of glibc, which the guests' bash-static uses
@@ -45,31 +45,22 @@ def signal_description(sig: int) -> str:
 
 
 def job_notice(script: str, line: int, procs: list[tuple[int, str, int, int]],
-               pipefail: bool, trapped: frozenset[str], foreground: bool) -> str:
+               pipefail: bool, trapped: frozenset, foreground: bool) -> str:
     """The notice for a finished job, or "". ``procs`` are its processes as
-    (pid, command text, exit status, killing signal or 0)."""
+    (pid, command text, exit status, killing signal or 0); ``trapped`` holds the
+    numbers of the signals the shell traps."""
     last = procs[-1]
     if pipefail:
         last = next((p for p in reversed(procs) if p[2]), last)
     sig = last[3]
     if not sig:
         return ""
-    reported = sig not in (SIGINT, SIGTERM, SIGPIPE) and not _is_trapped(sig, trapped)
+    reported = sig not in (SIGINT, SIGTERM, SIGPIPE) and sig not in trapped
     if reported:
         return f"{script}: line {line or 1}: " + _pretty_print_job(procs)
     if foreground and sig not in (SIGINT, SIGPIPE):
         return signal_description(sig) + "\n"
     return ""
-
-
-def _is_trapped(sig: int, trapped: frozenset[str]) -> bool:
-    """``trapped`` holds names as the trap builtin took them (INT, or 2)."""
-    return SIGNAL_NAMES.get(sig) in trapped or str(sig) in trapped
-
-
-SIGNAL_NAMES = {1: "HUP", 2: "INT", 3: "QUIT", 4: "ILL", 5: "TRAP", 6: "ABRT", 7: "BUS",
-                8: "FPE", 9: "KILL", 10: "USR1", 11: "SEGV", 12: "USR2", 13: "PIPE",
-                14: "ALRM", 15: "TERM"}
 
 
 def _pretty_print_job(procs: list[tuple[int, str, int, int]]) -> str:

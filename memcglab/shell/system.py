@@ -35,7 +35,10 @@ O_TRUNC = os.O_TRUNC
 O_APPEND = os.O_APPEND
 O_EXCL = os.O_EXCL
 
+SIGINT = 2
+SIGQUIT = 3
 SIGKILL = 9
+SIGPIPE = 13
 SIGTERM = 15
 
 
@@ -158,7 +161,10 @@ __all__ = [
     "O_RDWR",
     "O_TRUNC",
     "O_WRONLY",
+    "SIGINT",
     "SIGKILL",
+    "SIGPIPE",
+    "SIGQUIT",
     "SIGTERM",
     "OpenFile",
     "Stat",

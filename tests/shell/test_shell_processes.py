@@ -220,3 +220,13 @@ def test_a_pipeline_stage_killed_before_its_turn_never_runs():
     stage2 = result.pid + 2
     assert ("kill", result.pid + 1, stage2, 9) in result.fs.calls("kill")
     assert not [e for e in result.fs.log if e[0] == "write" and e[1] == stage2]
+
+
+def test_a_signal_the_shell_traps_gets_only_its_name():
+    """jobs.c: the long notice is skipped for a signal the shell traps (by name or
+    number); a foreground job then gets just the signal's name."""
+    plain = run("sh -c 'kill -HUP $$'")
+    assert plain.err.endswith(" Hangup                  sh -c 'kill -HUP $$'\n")
+    for spec in ("HUP", "SIGHUP", "1"):
+        trapped = run(f"trap 'echo t' {spec}; sh -c 'kill -HUP $$'")
+        assert trapped.err == "Hangup\n", spec
