@@ -11,7 +11,9 @@ from pathlib import Path
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from memcglab.kernel.profiles import DEFAULT_KERNEL, PROFILES, get_profile
 from memcglab.runner import SPEEDS, RunOptions, RunRecord, run_script
@@ -142,7 +144,7 @@ def run(script, kernels, cgroup, cpus, nodes, memory, swap, seed, speed, json_ou
         json_out.write("\n")
     if plot:
         _write_plot(records, plot)
-        err_console.print(f"memcglab: wrote {plot}")
+        err_console.print(f"memcglab: wrote {escape(plot)}")
     sys.exit(records[0].exit_status if len(records) == 1 else
              max(r.exit_status for r in records))
 
@@ -166,9 +168,24 @@ def _print_side_by_side(records: list[RunRecord]) -> None:
         table.add_column(f"{r.kernel} ({r.cgroup})")
     outputs = [r.stdout.splitlines() for r in records]
     for i in range(max(len(o) for o in outputs)):
-        table.add_row(str(i + 1), *[o[i] if i < len(o) else "" for o in outputs])
+        # Text(): the script's output is shown as it is, never read as rich markup.
+        table.add_row(str(i + 1), *[Text(o[i] if i < len(o) else "") for o in outputs])
     out.print(table)
     _print_counters(out, records)
+    _print_stderrs([(f"{r.kernel} ({r.cgroup})", r.stderr) for r in records])
+
+
+def _print_stderrs(runs: list[tuple[str, str]]) -> None:
+    """Each run's stderr (error messages, bash's job notices) after a side-by-side
+    view, on stderr as the script wrote it: once if every run wrote the same."""
+    if not any(text for _, text in runs):
+        return
+    if all(text == runs[0][1] for _, text in runs):
+        runs = [(" and ".join(label for label, _ in runs) + ", the same", runs[0][1])]
+    for label, text in runs:
+        err_console.rule(f"stderr of {escape(label)}", characters="-")
+        sys.stderr.write(text or "(nothing)\n")
+        sys.stderr.flush()
 
 
 def _print_counters(out: Console, records: list[RunRecord]) -> None:
@@ -289,7 +306,7 @@ def compare(script, kernel, cgroup, cpus, memory, swap, speed, tolerance, json_o
         table.add_column(col)
     for lineno, ml, rl, pairs in result.numbers:
         diffs = " ".join(_fmt_diff(a, b) for a, b in pairs)
-        table.add_row(str(lineno), ml.expandtabs(4), rl.expandtabs(4), diffs)
+        table.add_row(str(lineno), Text(ml.expandtabs(4)), Text(rl.expandtabs(4)), diffs)
     out.print(table)
     counters = Table(title="counters after the script (and 1 s of teardown)")
     for col in ("counter", "model", "real", "difference"):
@@ -300,6 +317,7 @@ def compare(script, kernel, cgroup, cpus, memory, swap, speed, tolerance, json_o
     counters.add_row("exit status", str(result.model_status), str(result.real_status),
                      f"{result.model_status - result.real_status:+d}")
     out.print(counters)
+    _print_stderrs([("the model", result.model_stderr), (f"real {kernel}", result.real_stderr)])
     if json_out is not None:
         json.dump(asdict(result), json_out, indent=1, sort_keys=True)
         json_out.write("\n")

@@ -55,6 +55,8 @@ class Comparison:
     real_stdout: str
     model_status: int
     real_status: int
+    model_stderr: str = ""
+    real_stderr: str = ""
     counters: dict[str, tuple[int | None, int | None]] = field(default_factory=dict)
     numbers: list[tuple[int, str, str, list[tuple[float, float]]]] = field(default_factory=list)
     package: str = ""
@@ -100,6 +102,7 @@ def compare(script: str, kernel: str = "6.1", opts: RunOptions | None = None,
     return Comparison(
         kernel=kernel, cgroup=model.cgroup, model_stdout=m_out, real_stdout=r_out,
         model_status=model.exit_status, real_status=real.exit_status,
+        model_stderr=model.stderr, real_stderr=real.stderr,
         counters={n: (m_counters.get(n), r_counters.get(n)) for n in names},
         numbers=line_numbers(m_out, r_out), package=getattr(real, "package", ""),
     )

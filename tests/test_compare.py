@@ -19,6 +19,7 @@ SEED = scenario_text("seed000-eliminate-dying-memcg.sh").replace("{0..2000}", "{
 class _Result:
     def __init__(self, record):
         self.stdout = record.stdout
+        self.stderr = record.stderr
         self.exit_status = record.exit_status
         self.package = "stand-in"
 
@@ -73,3 +74,18 @@ def test_cli_reads_the_script_from_stdin(monkeypatch):
     assert result.exit_code == 0, result.output
     assert seen == {"text": "echo $((6 * 7))\n", "name": "<stdin>"}
     assert "42" in result.output
+
+
+def test_cli_shows_both_sides_stderr(monkeypatch):
+    # The stand-in real side is 3.8, which has no memory.kmem.slabinfo: its error
+    # message is shown under the model's (none), as the script wrote it.
+    def with_stand_in(text, kernel, opts, name):
+        return compare(text, kernel, opts, name=name, real_runner=stand_in("3.8"))
+
+    monkeypatch.setattr(memcglab.compare, "compare", with_stand_in)
+    script = "cat /sys/fs/cgroup/memory/memory.kmem.slabinfo >/dev/null\n"
+    result = CliRunner().invoke(main, ["compare", "--cgroup", "v1", "-"], input=script)
+    err = result.stderr.splitlines()
+    assert "stderr of the model" in err[0] and err[1] == "(nothing)"
+    assert "stderr of real 6.1" in err[2]
+    assert err[3] == "cat: /sys/fs/cgroup/memory/memory.kmem.slabinfo: No such file or directory"

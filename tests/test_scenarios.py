@@ -93,6 +93,34 @@ def test_cli_run_json_is_deterministic(tmp_path):
     assert [r["kernel"] for r in records] == ["6.1", "7.1"]
 
 
+def test_cli_side_by_side_shows_output_as_written_and_each_kernels_stderr(tmp_path):
+    # Several kernels: stdout goes in a table, which once read "[/b]" as rich markup
+    # (a traceback), and stderr was not shown at all. memory.kmem.slabinfo is absent
+    # on 3.8, so only that run has an error message.
+    script = tmp_path / "s.sh"
+    script.write_text("echo '[/b] [bold]x'\necho same >&2\n"
+                      "cat /sys/fs/cgroup/memory/memory.kmem.slabinfo >/dev/null\n")
+    res = CliRunner().invoke(main, ["run", str(script), "-k", "3.8", "-k", "6.1"])
+    assert res.exit_code == 1, res.output
+    assert res.stdout.count("[/b] [bold]x") == 2
+    err = res.stderr.splitlines()
+    assert "stderr of 3.8 (v1)" in err[0] and err[1:3] == [
+        "same", "cat: /sys/fs/cgroup/memory/memory.kmem.slabinfo: No such file or directory"]
+    assert "stderr of 6.1 (v1)" in err[3] and err[4:] == ["same"]
+
+
+def test_cli_side_by_side_prints_a_stderr_common_to_all_kernels_once(tmp_path):
+    script = tmp_path / "s.sh"
+    script.write_text("echo out\necho err >&2\n")
+    res = CliRunner().invoke(main, ["run", str(script), "-k", "6.1", "-k", "7.1"])
+    err = res.stderr.splitlines()
+    assert len(err) == 2 and "stderr of 6.1 (v2) and 7.1 (v2), the same" in err[0]
+    assert err[1] == "err"
+    quiet = tmp_path / "q.sh"
+    quiet.write_text("echo out\n")
+    assert CliRunner().invoke(main, ["run", str(quiet), "-k", "6.1", "-k", "7.1"]).stderr == ""
+
+
 def test_cli_rejects_unknown_kernel(tmp_path):
     script = tmp_path / "s.sh"
     script.write_text("true\n")
