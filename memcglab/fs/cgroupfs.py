@@ -12,7 +12,14 @@ from __future__ import annotations
 import errno
 from typing import TYPE_CHECKING
 
-from memcglab.fs.memstat import format_limit, memory_events, memory_stat_v1, memory_stat_v2
+from memcglab.fs.memstat import (
+    format_limit,
+    memcg1_numa_stat,
+    memory_events,
+    memory_numa_stat_v2,
+    memory_stat_v1,
+    memory_stat_v2,
+)
 from memcglab.kernel.cgroup import Cgroup, CgroupError
 from memcglab.kernel.page_counter import (
     PAGE_COUNTER_MAX,
@@ -402,7 +409,7 @@ def _memory_files_v2(machine: Machine, cg: Cgroup, memcg: MemCgroup) -> dict[str
     files = {
         "memory.stat": AttrNode(lambda: memory_stat_v2(ctl, memcg)),
         "memory.reclaim": AttrNode(None, _reclaim_write(machine, memcg), 0o200),
-        "memory.numa_stat": AttrNode(lambda: _numa_stat(ctl, memcg)),
+        "memory.numa_stat": AttrNode(lambda: memory_numa_stat_v2(ctl, memcg)),
         "memory.pressure": AttrNode(
             lambda: "some avg10=0.00 avg60=0.00 avg300=0.00 total=0\n"
                     "full avg10=0.00 avg60=0.00 avg300=0.00 total=0\n", lambda t, s: None),
@@ -442,14 +449,6 @@ def _memory_files_v2(machine: Machine, cg: Cgroup, memcg: MemCgroup) -> dict[str
         files["memory.swap.peak"] = AttrNode(lambda: f"{swap.watermark * PAGE_SIZE}\n",
                                              _peak_store(swap))
     return files
-
-
-def _numa_stat(ctl, memcg: MemCgroup) -> str:
-    stats = ctl.hierarchical_stat(memcg)
-    keys = ("anon", "file", "kernel_stack", "pagetables", "shmem", "file_mapped", "file_dirty",
-            "file_writeback", "inactive_anon", "active_anon", "inactive_file", "active_file",
-            "unevictable", "slab_reclaimable", "slab_unreclaimable")
-    return "".join(f"{k} N0={max(stats[k], 0)}\n" for k in keys)
 
 
 # ---- cgroup v1 memory files -----------------------------------------------------
@@ -605,7 +604,7 @@ def _memory_files_v1(machine: Machine, cg: Cgroup, memcg: MemCgroup) -> dict[str
     files.update(_v1_counter_files(machine, memcg, "memory.kmem.tcp.", memcg.tcpmem, "tcp"))
     files.update({
         "memory.stat": AttrNode(lambda: memory_stat_v1(ctl, memcg)),
-        "memory.numa_stat": AttrNode(lambda: _numa_stat(ctl, memcg)),
+        "memory.numa_stat": AttrNode(lambda: memcg1_numa_stat(ctl, memcg)),
         "memory.force_empty": AttrNode(None, _force_empty_store(machine, memcg), 0o200),
         "memory.use_hierarchy": AttrNode(lambda: "1\n", _use_hierarchy_store, 0o644),
         "memory.swappiness": AttrNode(lambda: f"{memcg.swappiness}\n", _swappiness_store(memcg),
