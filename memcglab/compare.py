@@ -94,8 +94,9 @@ def compare(script: str, kernel: str = "6.1", opts: RunOptions | None = None,
     model = run_script(wrapped, kernel, opts, name=name, settle=False)
     if real_runner is None:
         from memcglab.real import run_real as real_runner
+    # bash on both sides, whatever the shebang: the model's shell is bash.
     real = real_runner(wrapped, kernel=kernel, cgroup=model.cgroup, memory=opts.memory,
-                       cpus=opts.cpus, swap=opts.swap)
+                       cpus=opts.cpus, swap=opts.swap, shell="bash")
     m_out, m_counters = split_epilogue(model.stdout)
     r_out, r_counters = split_epilogue(real.stdout)
     names = list(dict.fromkeys([*m_counters, *r_counters]))

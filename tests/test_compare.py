@@ -25,7 +25,8 @@ class _Result:
 
 
 def stand_in(profile):
-    def runner(script, kernel, cgroup, memory, cpus, swap):
+    def runner(script, kernel, cgroup, memory, cpus, swap, shell):
+        assert shell == "bash"  # as the model runs every script, whatever its shebang
         return _Result(run_script(script, profile, RunOptions(cgroup=cgroup)))
 
     return runner

@@ -25,7 +25,7 @@ from memcglab.real.runner import run_real
 @click.option("--timeout", type=float, default=600, show_default=True, help="seconds")
 @click.option(
     "--shell", type=click.Choice(["auto", "bash", "sh"]), default="auto", show_default=True,
-    help="auto: bash for a bash shebang or bash syntax, else busybox sh.",
+    help="auto: busybox sh if the shebang names sh, ash or dash, else bash (as the model).",
 )  # fmt: skip
 @click.option("--setup", "do_setup", is_flag=True, help="install qemu and fetch the kernels")
 @click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path), default=None)

@@ -88,7 +88,8 @@ def run_real(
 
     ``cgroup``: "v1" mounts the v1 memory hierarchy at /sys/fs/cgroup/memory, "v2" mounts
     cgroup2 at /sys/fs/cgroup with +memory enabled, "auto" picks v1 when the script names
-    /sys/fs/cgroup/memory. ``shell``: "bash", "sh" (busybox) or "auto" (shebang/bashisms).
+    /sys/fs/cgroup/memory. ``shell``: "bash", "sh" (busybox) or "auto" (sh for a
+    POSIX-shell shebang, else bash).
     ``boot``: "pvh" enters the extracted vmlinux directly, "bzimage" boots the bzImage,
     "auto" tries PVH and falls back to the bzImage when the guest never reached /init.
     """

@@ -14,12 +14,15 @@ from .conftest import parse_marks
 
 
 def test_choose_shell():
+    # Like `memcglab run`, bash unless the shebang names a POSIX shell (busybox sh then).
     assert choose_shell("#!/bin/bash\necho hi\n") == "bash"
     assert choose_shell("#!/bin/sh\necho {1..3}\n") == "sh"  # the shebang wins
-    assert choose_shell("for i in {0..2000}; do :; done\n") == "bash"
-    assert choose_shell("echo hi $((1 + 2))\n") == "sh"  # POSIX arithmetic is not bash-only
-    assert choose_shell("for ((i = 0; i < 3; i++)); do :; done\n") == "bash"
-    assert choose_shell("echo hi\n", "bash") == "bash"
+    assert choose_shell("#!/bin/sh -e\necho hi\n") == "sh"
+    assert choose_shell("#!/usr/bin/env dash\necho hi\n") == "sh"
+    assert choose_shell("#!/usr/bin/env bash\necho hi\n") == "bash"
+    assert choose_shell("echo hi $((1 + 2))\n") == "bash"  # no shebang: as the model runs it
+    assert choose_shell("(cat /proc/cgroups; cat /proc/cgroups)\n") == "bash"
+    assert choose_shell("#!/bin/bash\necho hi\n", "sh") == "sh"
 
 
 def test_choose_cgroup():
