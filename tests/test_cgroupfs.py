@@ -245,3 +245,20 @@ def test_v1_numa_stat_splits_lru_pages_by_node_and_kind():
     stat = m.read_file(m.cgroupfs_path("child/memory.stat"))
     lru = {ln.split()[0]: int(ln.split()[1]) // 4096 for ln in stat.splitlines()[:19]}
     assert rows["anon"][0] == lru["inactive_anon"] + lru["active_anon"]
+
+
+def test_v2_numa_stat_splits_folio_items_by_node():
+    # Stats are per memcg in the model; with two nodes, anon and file follow where the
+    # LRU folios are (two sleeps, consecutive pids, run on CPUs of both nodes), summing
+    # to the total.
+    m = Machine(kernel="6.12", cgroup="v2", nodes=2, cpus=4)
+    assert m.run("mkdir /sys/fs/cgroup/a\necho $$ > /sys/fs/cgroup/a/cgroup.procs\n"
+                 "sleep 100 & sleep 100 &\n") == 0
+    text = m.read_file("/sys/fs/cgroup/a/memory.numa_stat")
+    rows = {ln.split()[0]: [int(w.split("=")[1]) for w in ln.split()[1:]]
+            for ln in text.splitlines()}
+    stat = dict(ln.split() for ln in m.read_file("/sys/fs/cgroup/a/memory.stat").splitlines())
+    assert all(len(v) == 2 and sum(v) == int(stat[k]) for k, v in rows.items())
+    lru_anon = [a + b for a, b in zip(rows["inactive_anon"], rows["active_anon"], strict=True)]
+    assert rows["anon"] == lru_anon and min(lru_anon) > 0
+    assert rows["kernel_stack"][1] == 0

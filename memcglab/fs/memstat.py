@@ -10,7 +10,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from memcglab.kernel.folio import LRU_NAMES
+from memcglab.kernel.folio import (
+    LRU_NAMES,
+    PG_ANON,
+    PG_DIRTY,
+    PG_MAPPED,
+    PG_SWAPBACKED,
+    PG_WRITEBACK,
+)
+from memcglab.kernel.lru import lru_tail
 from memcglab.kernel.page_counter import PAGE_COUNTER_MAX, PAGE_SIZE
 
 if TYPE_CHECKING:
@@ -110,20 +118,50 @@ def _lru_pages(ctl: MemcgController, memcg: MemCgroup, nid: int, lru: int,
                for css in ctl.core.css_for_each_descendant_pre(memcg.css))
 
 
+def _lru_folio_items(folio) -> tuple[str, ...]:
+    """The node items a folio on an LRU counts toward (its LRU list's among them)."""
+    flags = folio.flags
+    if flags & PG_ANON:
+        return (LRU_NAMES[folio.lru], "anon")
+    items = (LRU_NAMES[folio.lru], "file")
+    if flags & PG_SWAPBACKED:
+        return items + ("shmem",)
+    if flags & PG_MAPPED:
+        items += ("file_mapped",)
+    if flags & PG_DIRTY:
+        items += ("file_dirty",)
+    if flags & PG_WRITEBACK:
+        items += ("file_writeback",)
+    return items
+
+
+def _bytes_per_node(ctl: MemcgController, memcg: MemCgroup) -> dict[str, list[int]]:
+    """Walk the LRU folios of memcg's subtree: bytes per node of each folio item."""
+    out: dict[str, list[int]] = {}
+    for css in ctl.core.css_for_each_descendant_pre(memcg.css):
+        for pn in css.priv.nodeinfo:
+            for lru in range(len(LRU_NAMES)):
+                for folio in lru_tail(pn.lruvec, lru):
+                    for item in _lru_folio_items(folio):
+                        per_node = out.setdefault(item, [0] * ctl.nr_nodes)
+                        per_node[pn.lruvec.nid] += folio.nr_pages * PAGE_SIZE
+    return out
+
+
 def memory_numa_stat_v2(ctl: MemcgController, memcg: MemCgroup) -> str:
-    """memory.numa_stat (v2, 5.8+): hierarchical bytes per node. The model keeps
-    per-node sizes only for the LRU lists; every other item is shown on node 0."""
+    """memory.numa_stat (v2, 5.8+): hierarchical bytes per node. The model's stats are
+    per memcg, not per node: with several nodes, a folio item is split by where the
+    subtree's LRU folios are, and what is on no LRU (and every kernel item) shows on
+    node 0."""
     stats = ctl.hierarchical_stat(memcg)
-    nodes = range(ctl.nr_nodes)
+    split = _bytes_per_node(ctl, memcg) if ctl.nr_nodes > 1 else {}
     lines = []
     for key in V2_KEYS[ctl.profile.stat_generation]:
         if key not in _NODE_ITEMS:
             continue
-        if key in LRU_NAMES and len(nodes) > 1:
-            lru = LRU_NAMES.index(key)
-            per_node = [_lru_pages(ctl, memcg, nid, lru, True) * PAGE_SIZE for nid in nodes]
-        else:
-            per_node = [max(stats[key], 0)] + [0] * (len(nodes) - 1)
+        total = max(stats[key], 0)
+        rest = split.get(key, [0] * ctl.nr_nodes)[1:]
+        per_node = [total - sum(rest), *rest]
         lines.append(key + "".join(f" N{nid}={v}" for nid, v in enumerate(per_node)) + "\n")
     return "".join(lines)
 
