@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import asdict, dataclass, field
 
+from memcglab.fs.procfs import percpu_kb
 from memcglab.helpers import charged_folio_kinds, memcg_pins
 from memcglab.kernel.page_counter import PAGE_SIZE
 from memcglab.kernel.profiles import KernelProfile, get_profile
@@ -81,18 +82,10 @@ def snapshot(machine: Machine) -> dict:
         "nr_descendants": root.nr_descendants,
         "nr_dying_descendants": root.nr_dying_descendants,
         "memcg_ids_in_use": len(ctl.by_id),
-        "percpu_kb": int(_meminfo(machine)["Percpu"]),
+        "percpu_kb": percpu_kb(machine),
         "root_usage_bytes": ctl.root.memory.usage * PAGE_SIZE,
         "reclaim": dict(sorted(machine.vmscan.work.items())),
     }
-
-
-def _meminfo(machine: Machine) -> dict[str, str]:
-    out = {}
-    for line in machine.read_file("/proc/meminfo").splitlines():
-        key, _, rest = line.partition(":")
-        out[key] = rest.split()[0]
-    return out
 
 
 def timeline(machine: Machine) -> list[tuple[float, int, int]]:

@@ -25,6 +25,25 @@ PROC_CGROUPS_OLD = ("cpuset", "cpu", "cpuacct", "blkio", "memory", "devices", "f
                     "net_cls", "perf_event", "net_prio", "hugetlb", "pids")
 # Percpu memory in use right after boot, before any memcg (6.1 guest, 2 CPUs).
 PERCPU_BASE_BYTES = 520 << 10
+# The release in which each newer /proc/meminfo line appeared (fs/proc/meminfo.c).
+MEMINFO_SINCE = {
+    "MemAvailable": (3, 14),  # 34e431b0ae39
+    "ShmemHugePages": (4, 8), "ShmemPmdMapped": (4, 8),  # 65c453778aea
+    "Percpu": (4, 16),  # 7e8a6304d541
+    "Hugetlb": (4, 16),  # fcb2b0c577f1
+    "KReclaimable": (4, 20),  # 61f94e18de94
+    "FileHugePages": (5, 4), "FilePmdMapped": (5, 4),  # 60fbf0ab5da1
+    "Zswap": (5, 19), "Zswapped": (5, 19),  # f6498b776d28
+    "SecPageTables": (6, 0),  # ebc97a52b5d6
+    "Unaccepted": (6, 5),  # dcdfdd40fa82
+}
+
+
+def percpu_kb(machine: Machine) -> int:
+    """meminfo's Percpu (pcpu_nr_pages()): the base already holds the root memcg's
+    per-cpu data. Kernels before 4.16 do not print it; the model still counts it."""
+    return (PERCPU_BASE_BYTES + machine.memcg.percpu_bytes
+            - machine.memcg.percpu_bytes_per_memcg) // 1024
 
 
 def proc_cgroups(machine: Machine) -> str:
@@ -53,9 +72,7 @@ def meminfo(machine: Machine) -> str:
     dirty = sum(1 for f in machine.dirty_folios())
     swap_total = machine.swap_total * kb
     swap_free = machine.swap_free_pages * kb
-    # The base already holds the root memcg's per-cpu data.
-    percpu = (PERCPU_BASE_BYTES + machine.memcg.percpu_bytes
-              - machine.memcg.percpu_bytes_per_memcg) // 1024
+    percpu = percpu_kb(machine)
     free = mem.free_pages * kb
     # fs/proc/meminfo.c: Buffers is the block devices' page cache (ext4 metadata
     # here), and Cached leaves it out.
@@ -106,13 +123,19 @@ def meminfo(machine: Machine) -> str:
         ("ShmemPmdMapped", 0),
         ("FileHugePages", 0),
         ("FilePmdMapped", 0),
+        ("Unaccepted", 0),
     ]
-    out = [f"{name + ':':<16}{value:>8} kB\n" for name, value in rows]
+    release = machine.profile.release
+    out = [f"{name + ':':<16}{value:>8} kB\n" for name, value in rows
+           if MEMINFO_SINCE.get(name, (0, 0)) <= release]
+    # The one line printed "%5lu" (meminfo.c since 2.6.32), whatever its name's width.
+    out = [ln.replace("HardwareCorrupted:       ", "HardwareCorrupted:     ") for ln in out]
     out += [f"{name + ':':<16}{value:>8}\n" for name, value in (
         ("HugePages_Total", 0), ("HugePages_Free", 0), ("HugePages_Rsvd", 0),
         ("HugePages_Surp", 0))]
     out.append(f"{'Hugepagesize:':<16}{2048:>8} kB\n")
-    out.append(f"{'Hugetlb:':<16}{0:>8} kB\n")
+    if release >= MEMINFO_SINCE["Hugetlb"]:
+        out.append(f"{'Hugetlb:':<16}{0:>8} kB\n")
     return "".join(out)
 
 

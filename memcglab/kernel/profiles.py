@@ -89,6 +89,12 @@ class KernelProfile:
     stat_generation: str = "6.1"
     notes: tuple[str, ...] = field(default=())
 
+    @property
+    def release(self) -> tuple[int, int]:
+        """(major, minor) of the release, for interfaces that appeared in one."""
+        major, minor = self.version.rstrip("*").split(".")[:2]
+        return int(major), int(minor)
+
     def with_switch(self, **changes) -> KernelProfile:
         """A copy with some switches flipped (for what-if runs and tests)."""
         return replace(self, version=self.version + "*", **changes)
